@@ -1,0 +1,17 @@
+/// Why a model refused an input.
+public enum ExecutionError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Height and width must be positive multiples of 32 (four stride-2 stages after a stride-4 stem).
+    case invalidInputSize(height: Int, width: Int)
+    /// The input buffer holds `found` floats; `[1, 3, height, width]` needs `expected`.
+    case inputCountMismatch(expected: Int, found: Int)
+    /// The input holds NaN or infinity at flat NCHW index `index`.
+    case nonFiniteInput(index: Int)
+
+    public var description: String {
+        switch self {
+        case let .invalidInputSize(h, w): "input \(h)x\(w): height and width must be positive multiples of 32"
+        case let .inputCountMismatch(e, f): "input has \(f) values, [1, 3, H, W] needs \(e)"
+        case let .nonFiniteInput(i): "input holds a non-finite value at index \(i)"
+        }
+    }
+}
