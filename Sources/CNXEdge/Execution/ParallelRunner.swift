@@ -20,11 +20,20 @@ public struct ParallelRunner: Sendable {
         let parts = min(threads, units)
         if parts == 1 { body(0..<count); return }
         withoutActuallyEscaping(body) { body in
+            // Chunks are disjoint and concurrentPerform returns only when all are done, so handing
+            // the non-Sendable closure (it captures raw buffers) to the workers is safe.
+            let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: parts) { i in
                 let lo = units * i / parts * granularity
                 let hi = min(count, units * (i + 1) / parts * granularity)
-                if lo < hi { body(lo..<hi) }
+                if lo < hi { shared.value(lo..<hi) }
             }
         }
     }
+}
+
+/// Carries a value across a concurrency boundary the caller has proven safe.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

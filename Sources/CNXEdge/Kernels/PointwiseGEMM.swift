@@ -47,7 +47,13 @@ public func f32PointwiseGEMM(
         weights.bias.withUnsafeBufferPointer { b in
             for r in rows {
                 let o = output + r * n
-                for j in 0..<n { o[j] = b[j] }
+                // The residual may alias the output: read it before the output is written.
+                if case .residual = epilogue {
+                    let res = residual! + r * n
+                    for j in 0..<n { o[j] = b[j] + res[j] }
+                } else {
+                    for j in 0..<n { o[j] = b[j] }
+                }
                 let a = input + r * k
                 for kk in 0..<k {
                     let av = a[kk]
@@ -57,9 +63,7 @@ public func f32PointwiseGEMM(
                 switch epilogue {
                 case .none: break
                 case .gelu: for j in 0..<n { o[j] = geluExact(o[j]) }
-                case .residual:
-                    let res = residual! + r * n
-                    for j in 0..<n { o[j] += res[j] }
+                case .residual: break
                 }
             }
         }

@@ -82,11 +82,8 @@ public enum SafeTensors {
     }
 
     private static func nonNegativeInt(_ v: Any, field: String, tensor: String) throws -> Int {
-        // JSON numbers arrive as NSNumber; accept only integral values in a sane range.
-        if let n = v as? NSNumber, !(v is Bool) {
-            let d = n.doubleValue
-            if d >= 0, d <= 0x1p40, d == d.rounded() { return Int(d) }
-        }
+        // JSON numbers arrive as NSNumber; `as? Int` only succeeds for integral values.
+        if let n = v as? Int, n >= 0, n <= 1 << 40 { return n }
         throw WeightLoadingError.malformedHeader(reason: "\(field) of \(tensor) holds \(v), not a non-negative integer", offset: 8)
     }
 }

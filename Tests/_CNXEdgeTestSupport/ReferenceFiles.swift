@@ -1,0 +1,41 @@
+import CNXEdge
+import Foundation
+
+/// Paths into `../shared` (the test oracle), found relative to the repository root.
+public enum ReferenceFiles {
+    /// The repository root, three levels above this file (`Tests/_CNXEdgeTestSupport/ReferenceFiles.swift`).
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `../shared` beside the repository.
+    public static let shared: URL = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
+
+    /// `../shared/reference/<name>`.
+    public static func reference(_ name: String) -> String {
+        shared.appendingPathComponent("reference").appendingPathComponent(name).path
+    }
+
+    /// Reads a safetensors vectors file (`*_vectors.safetensors`) into name → floats.
+    public static func vectors(_ name: String) throws -> [String: (shape: [Int], values: [Float])] {
+        let archive = try SafeTensors.parse(Data(contentsOf: URL(fileURLWithPath: reference(name))))
+        return archive.mapValues { ($0.shape, $0.floats()) }
+    }
+
+    /// The parsed `manifest.json`.
+    public static func manifest() throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: reference("manifest.json")))
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+}
+
+/// ‖a − b‖₂ / ‖b‖₂ computed in Double.
+public func relativeL2Error(_ a: [Float], _ b: [Float]) -> Double {
+    precondition(a.count == b.count, "relativeL2Error: \(a.count) vs \(b.count) elements")
+    var num = 0.0, den = 0.0
+    for i in a.indices {
+        let d = Double(a[i]) - Double(b[i])
+        num += d * d
+        den += Double(b[i]) * Double(b[i])
+    }
+    return (num / max(den, .leastNonzeroMagnitude)).squareRoot()
+}
