@@ -65,11 +65,11 @@ extension ConvNeXtV2Weights {
         for (name, tensor) in archive {
             if let canonical = CheckpointNaming.canonicalName(name, scheme: scheme) { tensors[canonical] = tensor }
         }
+        let reader = TensorReader(tensors: tensors, scheme: scheme)
         let config = try Self.inferConfig(tensors)
         if let expected, config.size != expected {
             throw WeightLoadingError.modelMismatch(requested: expected.rawValue, found: config.description)
         }
-        let reader = TensorReader(tensors: tensors)
         let d = config.dims
         stemWeight = try reader.read("stem.0.weight", [d[0], 3, 4, 4])
         stemBias = try reader.read("stem.0.bias", [d[0]])
@@ -141,17 +141,22 @@ extension ConvNeXtV2Weights {
 }
 
 /// Reads canonical tensors with shape and finiteness checks.
+/// Errors name tensors as the file spells them; a missing one by its timm name, saying so when the
+/// file uses another scheme.
 private struct TensorReader {
     let tensors: TensorArchive
+    let scheme: CheckpointNaming.Scheme
 
     func read(_ name: String, _ shape: [Int], alternatives: [[Int]] = []) throws -> [Float] {
-        guard let t = tensors[name] else { throw WeightLoadingError.missingTensor(name) }
+        guard let t = tensors[name] else {
+            throw WeightLoadingError.missingTensor(scheme == .timm ? name : "\(name) (timm name; the file uses \(scheme.rawValue) names)")
+        }
         guard t.shape == shape || alternatives.contains(t.shape) else {
-            throw WeightLoadingError.shapeMismatch(tensor: name, expected: shape, found: t.shape)
+            throw WeightLoadingError.shapeMismatch(tensor: t.name, expected: shape, found: t.shape)
         }
         let values = t.floats()
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw WeightLoadingError.nonFiniteValue(tensor: name, index: bad)
+            throw WeightLoadingError.nonFiniteValue(tensor: t.name, index: bad)
         }
         return values
     }

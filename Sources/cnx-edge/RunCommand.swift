@@ -1,0 +1,120 @@
+import ArgumentParser
+import CNXEdge
+import Foundation
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Classify images (JPEG/PNG) or preprocessed .npy tensors.",
+        discussion: """
+            Images go through timm's eval transform (shorter side to size/0.875 with antialiased \
+            bicubic, center crop, ImageNet mean/std). A .npy input must be float32 [1, 3, H, W] and \
+            is used as is.
+            """
+    )
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var execution: ExecutionOptionGroup
+
+    @Option(help: "Input size for images, H or HxW, multiples of 32.")
+    var size: InputSize = InputSize(height: 224, width: 224)
+
+    @Option(help: "Classes to print per input.")
+    var top: Int = 5
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    @Option(help: "Write the logits of all inputs to this .npy file, float32 [N, classes].")
+    var dumpLogits: String?
+
+    @Argument(help: "JPEG/PNG images or .npy tensors.")
+    var inputs: [String]
+
+    func validate() throws {
+        guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+        guard !inputs.isEmpty else { throw ValidationError("give at least one INPUT") }
+        guard modelOptions.weights != nil else { throw ValidationError("--weights FILE is required") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let weights = try modelOptions.loadWeights()
+            let model = SwiftFP32Model(weights: weights, options: execution.executionOptions)
+            let preprocessor = ImagePreprocessor(height: size.height, width: size.width)
+            var results: [Classification] = []
+            var allLogits: [Float] = []
+            for path in inputs {
+                let (tensor, h, w) = try loadInput(path, preprocessor: preprocessor)
+                let logits = try model.predict(tensor, height: h, width: w)
+                allLogits += logits
+                results.append(Classification(input: path, logits: logits, top: top))
+            }
+            if let dumpLogits {
+                let array = NumpyArray(shape: [inputs.count, weights.config.numClasses], values: allLogits)
+                do { try array.npyData().write(to: URL(fileURLWithPath: dumpLogits)) } catch {
+                    throw ValidationError("cannot write \(dumpLogits): \((error as NSError).localizedDescription)")
+                }
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            } else {
+                for r in results { print(r.text) }
+            }
+        }
+    }
+
+    /// The network input for `path`: a `.npy` tensor as is, anything else decoded and preprocessed.
+    private func loadInput(_ path: String, preprocessor: ImagePreprocessor) throws -> ([Float], Int, Int) {
+        let head = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 6)) ?? nil
+        if let head, head.elementsEqual([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) {
+            let array = try NumpyArray(contentsOf: path)
+            guard array.shape.count == 4, array.shape[0] == 1, array.shape[1] == 3 else {
+                throw ValidationError("\(path): a .npy input must be float32 [1, 3, H, W], found \(array.shape)")
+            }
+            return (array.values, array.shape[2], array.shape[3])
+        }
+        let image = try ImageDecoder.decode(path: path)
+        return (preprocessor.tensor(from: image), preprocessor.height, preprocessor.width)
+    }
+}
+
+/// Top-K of one input; `--json` prints it as is.
+struct Classification: Encodable {
+    struct Entry: Encodable {
+        var index: Int
+        var synset: String?
+        var name: String?
+        var probability: Double
+        var logit: Float
+    }
+
+    var input: String
+    var top: [Entry]
+
+    init(input: String, logits: [Float], top k: Int) {
+        self.input = input
+        // Softmax in Double with the max subtracted, so large logits cannot overflow.
+        let maxLogit = Double(logits.max() ?? 0)
+        let exps = logits.map { Foundation.exp(Double($0) - maxLogit) }
+        let total = exps.reduce(0, +)
+        let order = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        top = order.prefix(k).map { i in
+            let cls = logits.count == 1000 ? ImageNetClasses.name(at: i) : nil
+            return Entry(index: i, synset: cls?.synset, name: cls?.name, probability: exps[i] / total, logit: logits[i])
+        }
+    }
+
+    var text: String {
+        var lines = [input]
+        for (rank, e) in top.enumerated() {
+            let label = e.name.map { "\($0) (\(e.synset ?? ""))" } ?? "class \(e.index)"
+            let percent = String(format: "%5.1f%%", e.probability * 100)
+            let index = String(repeating: " ", count: max(0, 4 - String(e.index).count)) + String(e.index)
+            lines.append("  \(rank + 1). \(percent)  \(index)  \(label)  logit \(String(format: "%.4f", e.logit))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
