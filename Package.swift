@@ -31,6 +31,7 @@ let package = Package(
             ]
         ),
         .target(name: "_CNXEdgeTestSupport", dependencies: ["CNXEdge"], path: "Tests/_CNXEdgeTestSupport"),
-        .testTarget(name: "CNXEdgeTests", dependencies: ["CNXEdge", "_CNXEdgeTestSupport"]),
+        // Depends on the executable so the CLI tests can run the binary built beside them.
+        .testTarget(name: "CNXEdgeTests", dependencies: ["CNXEdge", "_CNXEdgeTestSupport", "cnx-edge"]),
     ]
 )
