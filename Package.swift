@@ -32,6 +32,10 @@ let package = Package(
         ),
         .target(name: "_CNXEdgeTestSupport", dependencies: ["CNXEdge"], path: "Tests/_CNXEdgeTestSupport"),
         // Depends on the executable so the CLI tests can run the binary built beside them.
-        .testTarget(name: "CNXEdgeTests", dependencies: ["CNXEdge", "_CNXEdgeTestSupport", "cnx-edge"]),
+        .testTarget(
+            name: "CNXEdgeTests",
+            dependencies: ["CNXEdge", "_CNXEdgeTestSupport", "cnx-edge"],
+            exclude: ["Fixtures"]  // read through #filePath, see scripts/make-image-fixtures.py
+        ),
     ]
 )

@@ -73,6 +73,29 @@ struct CLITests {
         #expect(relativeL2Error(Array(dumped.values[1000...]), vectors["logits_random_160x256"]!.values) <= 1e-4)
     }
 
+    @Test("run on the reference images: preprocessing + model give timm's top-5, for every weight format")
+    func runImages() throws {
+        let manifest = try ReferenceFiles.manifest()
+        let models = try #require(manifest["models"] as? [String: Any])
+        for (size, weights) in [("atto", "convnextv2_atto_official.pt"), ("femto", "convnextv2_femto.f16.safetensors"),
+                                ("pico", "convnextv2_pico.bf16.safetensors")] {
+            let inputs = try #require((models[size] as? [String: Any])?["inputs"] as? [String: Any])
+            var files: [String] = [], expected: [[Int]] = []
+            for tag in ["input_image_0", "input_image_1"] {
+                let entry = try #require(inputs[tag] as? [String: Any])
+                files.append(ReferenceFiles.shared.appendingPathComponent("images").appendingPathComponent(try #require(entry["file"] as? String)).path)
+                expected.append(try #require(entry["top5"] as? [Int]))
+            }
+            let r = try Self.run(["run", "--model", size, "--weights", ReferenceFiles.reference(weights), "--json"] + files)
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+            for (i, top5) in expected.enumerated() {
+                let top = try #require(json[i]["top"] as? [[String: Any]])
+                #expect(top.compactMap { $0["index"] as? Int } == top5, "\(size) \(files[i])")
+            }
+        }
+    }
+
     @Test("bench --json reports every statistic")
     func benchJSON() throws {
         let r = try Self.run(["bench", "--model", "atto", "--iterations", "2", "--warmup", "0", "--size", "64x96", "--json"])

@@ -110,7 +110,7 @@ struct WeightLoadingTests {
         #expect(throws: WeightLoadingError.self) { try WeightLoader.readArchive(data: Data("hello world".utf8)) }
         #expect(throws: WeightLoadingError.self) { try WeightLoader.readArchive(data: Data([0x80, 0x02, 0x8A, 0x0A])) }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnx-empty-\(getpid())")
-        FileManager.default.createFile(atPath: dir.path, contents: Data())
+        #expect(FileManager.default.createFile(atPath: dir.path, contents: Data()))
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(throws: WeightLoadingError.emptyFile(path: dir.path)) { try WeightLoader.load(path: dir.path) }
         #expect(throws: WeightLoadingError.self) { try WeightLoader.load(path: "/nonexistent/weights.safetensors") }
