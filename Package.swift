@@ -34,7 +34,10 @@ let package = Package(
         // Depends on the executable so the CLI tests can run the binary built beside them.
         .testTarget(
             name: "CNXEdgeTests",
-            dependencies: ["CNXEdge", "_CNXEdgeTestSupport", "cnx-edge"],
+            dependencies: [
+                "CNXEdge", "_CNXEdgeTestSupport", "cnx-edge",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             exclude: ["Fixtures"]  // read through #filePath, see scripts/make-image-fixtures.py
         ),
     ]
