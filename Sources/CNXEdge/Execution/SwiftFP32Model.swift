@@ -161,7 +161,8 @@ public final class SwiftFP32Model: @unchecked Sendable {
 
     private func gemm(_ a: UnsafePointer<Float>, rows: Int, _ wts: PackedPointwiseWeights, _ epilogue: PointwiseEpilogue,
                       _ residual: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>) {
-        runner.forEachChunk(rows, granularity: 8) { r in
+        // Chunks on whole row tiles, so only the last chunk can have a partial (redundant) tile.
+        runner.forEachChunk(rows, granularity: pointwiseRowTile) { r in
             f32PointwiseGEMM(input: a, rows: r, weights: wts, epilogue: epilogue, residual: residual, output: out)
         }
     }

@@ -1,22 +1,56 @@
 /// `f32-sumsq__swift`: per-channel sum of squares over `pixels` NHWC pixels, accumulated into `sums`
-/// (which the caller zeroes). Accumulates in `Double` so the GRN norm is exact to float precision.
+/// (which the caller zeroes): `sums[c] += Double(x[p, c] · x[p, c])` for `p` in increasing order.
+///
+/// Accumulates in `Double` so the GRN norm is exact to float precision; the square is rounded to
+/// float first, then added in double, exactly as the scalar loop would. Vectorised over channels
+/// (eight at a time, the rest scalar) and two pixels per pass over `sums`, which keeps each
+/// channel's order of additions. Never allocates.
 public func f32ChannelSumOfSquares(
     input: UnsafePointer<Float>, pixels: Range<Int>, channels c: Int, sums: UnsafeMutablePointer<Double>
 ) {
-    for p in pixels {
-        let x = input + p * c
-        for i in 0..<c { sums[i] += Double(x[i] * x[i]) }
+    let vectorEnd = c & ~7
+    let raw = UnsafeMutableRawPointer(sums)
+    var p = pixels.lowerBound
+    while p < pixels.upperBound {
+        let pairs = p + 1 < pixels.upperBound
+        let x0 = input + p * c
+        let x1 = pairs ? x0 + c : x0
+        var i = 0
+        while i < vectorEnd {
+            let s0 = load8(x0 + i)
+            var acc = raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
+            acc += SIMD8<Double>(s0 * s0)
+            if pairs {
+                let s1 = load8(x1 + i)
+                acc += SIMD8<Double>(s1 * s1)
+            }
+            raw.storeBytes(of: acc, toByteOffset: i * 8, as: SIMD8<Double>.self)
+            i &+= 8
+        }
+        while i < c {
+            sums[i] += Double(x0[i] * x0[i])
+            if pairs { sums[i] += Double(x1[i] * x1[i]) }
+            i &+= 1
+        }
+        p += pairs ? 2 : 1
     }
 }
 
-/// `f32-scalebias__swift`: `data[r, c] = data[r, c] · scale[c] + bias[c]` in place for `rows`.
-/// GRN reduces to this once its global norm is known: scale `1 + γ·N`, bias `β`.
+/// `f32-scalebias__swift`: `data[r, c] = data[r, c] · scale[c] + bias[c]` in place for `rows`
+/// (a multiply rounded, then an add rounded, on every build). GRN reduces to this once its global
+/// norm is known: scale `1 + γ·N`, bias `β`. Vectorised over channels. Never allocates.
 public func f32ChannelScaleBias(
     data: UnsafeMutablePointer<Float>, rows: Range<Int>, channels c: Int,
     scale: UnsafePointer<Float>, bias: UnsafePointer<Float>
 ) {
+    let vectorEnd = c & ~7
     for r in rows {
         let x = data + r * c
-        for i in 0..<c { x[i] = x[i] * scale[i] + bias[i] }
+        var i = 0
+        while i < vectorEnd {
+            store8(load8(x + i) * load8(scale + i) + load8(bias + i), x + i)
+            i &+= 8
+        }
+        while i < c { x[i] = x[i] * scale[i] + bias[i]; i &+= 1 }
     }
 }

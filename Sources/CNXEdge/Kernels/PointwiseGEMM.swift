@@ -1,71 +1,74 @@
-/// Weights and bias of a 1x1 convolution or linear layer, packed once at load time for
-/// ``f32PointwiseGEMM(input:rows:weights:epilogue:residual:output:)``.
-///
-/// Source layout: `weights[n * inputChannels + k]`, PyTorch's `[out, in]` (or `[out, in, 1, 1]`).
-public struct PackedPointwiseWeights: Sendable {
-    public let outputChannels: Int
-    public let inputChannels: Int
-    /// Kernel-private layout.
-    let packed: [Float]
-    let bias: [Float]
-
-    public init(weights: [Float], bias: [Float], outputChannels: Int, inputChannels: Int) {
-        precondition(weights.count == outputChannels * inputChannels && bias.count == outputChannels)
-        self.outputChannels = outputChannels
-        self.inputChannels = inputChannels
-        // Transposed to [in][out] so the inner loop runs over contiguous output channels.
-        var t = [Float](repeating: 0, count: weights.count)
-        for n in 0..<outputChannels {
-            for k in 0..<inputChannels { t[k * outputChannels + n] = weights[n * inputChannels + k] }
-        }
-        self.packed = t
-        self.bias = bias
-    }
-}
-
 /// What a pointwise kernel applies after `bias + input · weightsᵀ`.
 public enum PointwiseEpilogue: Sendable {
     /// Bias only.
     case none
-    /// Exact GELU, `x · Φ(x)`.
+    /// Exact GELU, `x · Φ(x)` (see ``geluExact(_:)``).
     case gelu
     /// Adds `residual[r, n]`; `residual` may be the output buffer itself.
     case residual
 }
 
-/// `f32-pwconv__swift`: `output[r, n] = epilogue(bias[n] + Σ_k input[r, k] · W[n, k])` for `r` in `rows`.
+/// Bytes of packed weights the GEMM keeps hot while it sweeps a row range: panels are processed
+/// in groups of about this size, all rows per group, so a large weight matrix (320x1280 is 1.6 MB)
+/// is read from L3 once per group rather than once per row tile. Fits a 512 KB L2 with the rows.
+let pointwiseWeightBlockBytes = 192 * 1024
+
+/// `f32-pwconv-{none,gelu,residual}__swift`:
+/// `output[r, n] = epilogue(bias[n] + Σ_k input[r, k] · W[n, k])` for `r` in `rows`.
 ///
 /// NHWC rows: row `r` of the input starts at `input + r * inputChannels`, of the output and residual
-/// at `+ r * outputChannels`. Each output element's accumulation order over `k` is fixed, so the
-/// result does not depend on how rows are split across threads. Never allocates.
+/// at `+ r * outputChannels`. `input` must not overlap `output`; `residual` may be `output`.
+///
+/// Numerics: each output element starts from its bias and adds the products in increasing `k`, one
+/// rounding per multiply and add (one per fused multiply-add on arm64 or `CNX_FMA` builds), then
+/// applies the epilogue. The order is the same for every element whatever tile or row range covers
+/// it, so the result does not depend on how rows are split across threads (split on multiples of
+/// ``pointwiseRowTile`` for the least redundant work). Never allocates.
+///
+/// Work is done by the register-blocked tiles `f32PointwiseTile6x16` (fused builds) and
+/// `f32PointwiseTile2x16` (other builds, and one- or two-row remainders): rows in tiles, columns in
+/// 16-wide panels, panels in groups of about ``pointwiseWeightBlockBytes``.
 public func f32PointwiseGEMM(
     input: UnsafePointer<Float>, rows: Range<Int>, weights: PackedPointwiseWeights,
     epilogue: PointwiseEpilogue, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
 ) {
+    if case .residual = epilogue {
+        precondition(residual != nil, "f32PointwiseGEMM: the residual epilogue needs a residual buffer")
+    }
     let n = weights.outputChannels, k = weights.inputChannels
-    weights.packed.withUnsafeBufferPointer { w in
-        weights.bias.withUnsafeBufferPointer { b in
-            for r in rows {
-                let o = output + r * n
-                // The residual may alias the output: read it before the output is written.
-                if case .residual = epilogue {
-                    let res = residual! + r * n
-                    for j in 0..<n { o[j] = b[j] + res[j] }
+    let width = PackedPointwiseWeights.panelWidth
+    let panelFloats = k * width
+    let panelCount = weights.panelCount
+    let groupPanels = max(1, pointwiseWeightBlockBytes / (panelFloats * 4))
+    let panels = UnsafePointer(weights.panels.base), bias = UnsafePointer(weights.bias.base)
+    let tileRows = pointwiseRowTile
+
+    var firstPanel = 0
+    while firstPanel < panelCount {
+        let endPanel = min(panelCount, firstPanel + groupPanels)
+        var r = rows.lowerBound
+        while r < rows.upperBound {
+            let m = min(tileRows, rows.upperBound - r)
+            let a = input + r * k
+            for p in firstPanel..<endPanel {
+                let col = p * width
+                let offset = r * n + col
+                let panel = panels + p * panelFloats
+                let res = residual.map { $0 + offset }
+                // A remainder of one or two rows takes the 2-row tile: same operations per element,
+                // a third of the 6-row tile's time.
+                if tileRows == 6 && m > 2 {
+                    f32PointwiseTile6x16(
+                        a: a, k: k, rows: m, panel: panel, bias: bias + col, epilogue: epilogue, residual: res,
+                        output: output + offset, stride: n, columns: min(width, n - col))
                 } else {
-                    for j in 0..<n { o[j] = b[j] }
-                }
-                let a = input + r * k
-                for kk in 0..<k {
-                    let av = a[kk]
-                    let wr = w.baseAddress! + kk * n
-                    for j in 0..<n { o[j] += av * wr[j] }
-                }
-                switch epilogue {
-                case .none: break
-                case .gelu: for j in 0..<n { o[j] = geluExact(o[j]) }
-                case .residual: break
+                    f32PointwiseTile2x16(
+                        a: a, k: k, rows: m, panel: panel, bias: bias + col, epilogue: epilogue, residual: res,
+                        output: output + offset, stride: n, columns: min(width, n - col))
                 }
             }
+            r += tileRows
         }
+        firstPanel = endPanel
     }
 }

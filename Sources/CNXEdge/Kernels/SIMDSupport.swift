@@ -1,0 +1,105 @@
+// Vector helpers shared by the `__swift` kernels. All are `@inline(__always)` so each kernel's
+// hot loop compiles to straight vector code (an out-of-line call would pass `SIMD8` through
+// memory and split it into halves).
+
+/// Whether `multiplyAdd` is one fused operation in this build.
+///
+/// Fused on arm64 (every ARMv8 core has `fmla`). On x86-64 Swift cannot test CPU features at
+/// compile time, and `addingProduct` on the baseline SSE2 target becomes a libm `fmaf` call per
+/// lane, so x86-64 uses a separate multiply and add unless the build defines `CNX_FMA`
+/// (`-Xswiftc -DCNX_FMA`, only together with an FMA target such as `-Xswiftc -target-cpu
+/// -Xswiftc haswell`). Either way every kernel uses the same rounding on every path, so results
+/// never depend on tiling or on how rows are split across threads.
+#if arch(arm64) || CNX_FMA
+let fusedMultiplyAdd = true
+#else
+let fusedMultiplyAdd = false
+#endif
+
+/// `acc + a · b`, fused or not according to ``fusedMultiplyAdd``.
+@inline(__always)
+func multiplyAdd(_ acc: SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    #if arch(arm64) || CNX_FMA
+    return acc.addingProduct(a, b)
+    #else
+    return acc + a * b
+    #endif
+}
+
+/// Scalar `acc + a · b` rounded exactly as one lane of the vector ``multiplyAdd(_:_:_:)``.
+@inline(__always)
+func multiplyAdd(_ acc: Float, _ a: Float, _ b: Float) -> Float {
+    #if arch(arm64) || CNX_FMA
+    return acc.addingProduct(a, b)
+    #else
+    return acc + a * b
+    #endif
+}
+
+@inline(__always)
+func splat(_ value: Float) -> SIMD8<Float> { SIMD8(repeating: value) }
+
+/// Eight floats from `p`, no alignment required.
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Stores eight floats at `p`, no alignment required.
+@inline(__always)
+func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// The first `count` floats at `p` (none if `count ≤ 0`, eight if `count ≥ 8`), the other lanes
+/// zero; reads nothing at or past `p + count`.
+@inline(__always)
+func loadPartial8(_ p: UnsafePointer<Float>, count: Int) -> SIMD8<Float> {
+    var v = SIMD8<Float>()
+    var i = 0
+    while i < count && i < 8 { v[i] = p[i]; i &+= 1 }
+    return v
+}
+
+/// Stores the first `count` lanes of `v` at `p` (none if `count ≤ 0`, eight if `count ≥ 8`);
+/// writes nothing at or past `p + count`.
+@inline(__always)
+func storePartial8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i < count && i < 8 { p[i] = v[i]; i &+= 1 }
+}
+
+/// Lane-wise `min(max(x, lo), hi)`. `pointwiseMin`/`clamped` are not inlined by the standard
+/// library and split the vector into halves, so kernels use this.
+@inline(__always)
+func clamp(_ x: SIMD8<Float>, _ lo: Float, _ hi: Float) -> SIMD8<Float> {
+    let l = splat(lo), h = splat(hi)
+    let a = x.replacing(with: l, where: x .< l)
+    return a.replacing(with: h, where: a .> h)
+}
+
+/// Sum of the lanes in a fixed order (pairwise), the same for every call.
+@inline(__always)
+func horizontalSum(_ v: SIMD8<Float>) -> Float {
+    let h = v.lowHalf + v.highHalf
+    let q = h.lowHalf + h.highHalf
+    return q[0] + q[1]
+}
+
+/// Memory for packed weights: 64-byte aligned (one cache line) so a 16-float row of a packed panel
+/// never straddles two lines. Immutable after `init`, hence `Sendable`.
+final class AlignedFloatBuffer: @unchecked Sendable {
+    let count: Int
+    let base: UnsafeMutablePointer<Float>
+
+    /// `count` zeros, then `fill(base)` writes the contents.
+    init(count: Int, fill: (UnsafeMutablePointer<Float>) -> Void) {
+        self.count = count
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(count, 1))
+        base.initialize(repeating: 0, count: max(count, 1))
+        fill(base)
+    }
+
+    deinit { base.deallocate() }
+}
