@@ -5,7 +5,16 @@ let package = Package(
     name: "cnx-edge",
     products: [
         .library(name: "CNXEdge", targets: ["CNXEdge"]),
+        // What an application that only runs compiled .cnx models links: no weight loaders, no compiler.
+        .library(name: "CNXEdgeRuntime", targets: ["CNXEdgeRuntime"]),
         .executable(name: "cnx-edge", targets: ["cnx-edge"]),
+    ],
+    traits: [
+        .trait(
+            name: "Native",
+            description: "The native backend: XNNPACK and cnx-edge's C kernels (Debian libxnnpack-dev, libpthreadpool-dev, libcpuinfo-dev)."
+        ),
+        .default(enabledTraits: ["Native"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -16,10 +25,25 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
         // Debian: libpng-dev.
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+        // Debian: libxnnpack-dev, libpthreadpool-dev, libcpuinfo-dev (no .pc files; the modulemap links them).
+        .systemLibrary(name: "CXNNPACK", path: "Sources/CXNNPACK"),
+        // cnx-edge's C kernels, chosen at start-up from the CPU's features (cpuinfo).
+        .target(
+            name: "CCNXKernels",
+            dependencies: [.target(name: "CXNNPACK", condition: .when(traits: ["Native"]))],
+            path: "Sources/CCNXKernels"
+        ),
+        .target(
+            name: "CNXEdgeRuntime",
+            dependencies: [
+                .target(name: "CCNXKernels", condition: .when(traits: ["Native"])),
+                .target(name: "CXNNPACK", condition: .when(traits: ["Native"])),
+            ]
+        ),
         .target(
             name: "CNXEdge",
             dependencies: [
-                "CTurboJPEG", "CPNG",
+                "CNXEdgeRuntime", "CTurboJPEG", "CPNG",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

@@ -1,0 +1,1 @@
+#include "cnx_kernels.h"

@@ -1,0 +1,1 @@
+// The runtime an application links to run compiled `.cnx` models (being written).
