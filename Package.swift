@@ -59,8 +59,9 @@ let package = Package(
         .testTarget(
             name: "CNXEdgeTests",
             dependencies: [
-                "CNXEdge", "_CNXEdgeTestSupport", "cnx-edge",
+                "CNXEdge", "CNXEdgeRuntime", "_CNXEdgeTestSupport", "cnx-edge",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .target(name: "CCNXKernels", condition: .when(traits: ["Native"])),
             ],
             exclude: ["Fixtures"]  // read through #filePath, see scripts/make-image-fixtures.py
         ),

@@ -35,33 +35,36 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let weights: ConvNeXtV2Weights
+            let model: LoadedModel
             let source: String
-            if let path = modelOptions.weights {
-                weights = try modelOptions.loadWeights()
+            if let path = modelOptions.compiled {
+                model = try .compiled(path, execution.executionOptions)
+                source = path
+            } else if let path = modelOptions.weights {
+                model = .direct(try modelOptions.loadWeights(), execution.executionOptions)
                 source = path
             } else {
                 let size = modelOptions.model.size ?? .atto
-                weights = .synthetic(config: ModelConfig(size))
+                model = .direct(.synthetic(config: ModelConfig(size)), execution.executionOptions)
                 source = "synthetic (deterministic, no --weights given)"
             }
-            let model = SwiftFP32Model(weights: weights, options: execution.executionOptions)
+            let size = model.fixedSize ?? size
             var rng = SplitMix64(seed: 1)
             let input = (0..<(3 * size.height * size.width)).map { _ in rng.nextGaussian() }
-            for _ in 0..<warmup { _ = try model.predict(input, height: size.height, width: size.width) }
+            for _ in 0..<warmup { _ = try model.predict(input, size.height, size.width) }
             var samples: [Double] = []
             samples.reserveCapacity(iterations)
             for _ in 0..<iterations {
                 let start = DispatchTime.now().uptimeNanoseconds
-                _ = try model.predict(input, height: size.height, width: size.width)
+                _ = try model.predict(input, size.height, size.width)
                 samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
             }
             let stats = LatencyStatistics(samples: samples)
             let report = BenchReport(
-                model: weights.config.description, weights: source, backend: "swift", precision: "fp32",
+                model: model.description, weights: source, backend: "swift", precision: "fp32",
                 height: size.height, width: size.width, threads: execution.threads,
                 iterations: iterations, warmup: warmup,
-                gmac: Double(weights.config.macs(height: size.height, width: size.width)) / 1e9,
+                gmac: Double(model.macs(size.height, size.width)) / 1e9,
                 latencyMs: stats, imagesPerSecond: stats.imagesPerSecond)
             if json {
                 let encoder = JSONEncoder()

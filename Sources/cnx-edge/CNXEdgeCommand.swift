@@ -4,7 +4,7 @@ import ArgumentParser
 struct CNXEdgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cnx-edge",
-        abstract: "Run and benchmark ConvNeXt V2 image classifiers on edge CPUs.",
-        subcommands: [RunCommand.self, BenchCommand.self]
+        abstract: "Run, benchmark and compile ConvNeXt V2 image classifiers on edge CPUs.",
+        subcommands: [RunCommand.self, BenchCommand.self, CompileCommand.self, InspectCommand.self]
     )
 }

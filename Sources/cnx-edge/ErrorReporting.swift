@@ -13,6 +13,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw fail("image: \(error)", code: 4)
     } catch let error as NumpyFormatError {
         throw fail("input: \(error)", code: 4)
+    } catch let error as ModelFileError {
+        throw fail("model file: \(error)", code: 3)
+    } catch let error as GraphError {
+        throw fail("graph: \(error)", code: 3)
     } catch let error as ExecutionError {
         throw fail("input: \(error)", code: 5)
     }

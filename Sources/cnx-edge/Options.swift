@@ -16,10 +16,43 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Checkpoint: safetensors (timm or transformers names; F32, F16, BF16) or an official PyTorch .pt.")
     var weights: String?
 
+    @Option(help: "A compiled .cnx model (from 'cnx-edge compile'); instead of --weights.")
+    var compiled: String?
+
+    func validate() throws {
+        if weights != nil && compiled != nil { throw ValidationError("--weights and --compiled are mutually exclusive") }
+    }
+
     /// Loads `--weights`, checking it against `--model` unless that is `auto`.
     func loadWeights() throws -> ConvNeXtV2Weights {
         guard let weights else { throw ValidationError("--weights FILE is required") }
         return try WeightLoader.load(path: weights, expected: model.size)
+    }
+}
+
+/// A model ready to classify: compiled from a `.cnx` file or built from weights.
+struct LoadedModel {
+    /// Logits for an NCHW input of `height`x`width`.
+    let predict: (_ input: [Float], _ height: Int, _ width: Int) throws -> [Float]
+    let classes: Int
+    let description: String
+    /// The compiled input size, which inputs must have; `nil` for any size.
+    let fixedSize: InputSize?
+    let macs: (_ height: Int, _ width: Int) -> Int
+
+    static func compiled(_ path: String, _ options: ExecutionOptions) throws -> LoadedModel {
+        let model = try CompiledModel(contentsOf: path, backend: SwiftBackend(options: options))
+        let g = model.graph
+        return LoadedModel(predict: { input, _, _ in try model.predict(input) }, classes: g[g.output].elementCount,
+                           description: "compiled \(path)", fixedSize: InputSize(height: g.inputHeight, width: g.inputWidth),
+                           macs: { _, _ in g.macs })
+    }
+
+    static func direct(_ weights: ConvNeXtV2Weights, _ options: ExecutionOptions) -> LoadedModel {
+        let model = SwiftFP32Model(weights: weights, options: options)
+        return LoadedModel(predict: { try model.predict($0, height: $1, width: $2) }, classes: weights.config.numClasses,
+                           description: weights.config.description, fixedSize: nil,
+                           macs: { weights.config.macs(height: $0, width: $1) })
     }
 }
 

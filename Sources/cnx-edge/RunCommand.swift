@@ -34,24 +34,31 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be at least 1") }
         guard !inputs.isEmpty else { throw ValidationError("give at least one INPUT") }
-        guard modelOptions.weights != nil else { throw ValidationError("--weights FILE is required") }
+        guard modelOptions.weights != nil || modelOptions.compiled != nil else {
+            throw ValidationError("--weights FILE or --compiled MODEL.cnx is required")
+        }
     }
 
     func run() throws {
         try reportingErrors {
-            let weights = try modelOptions.loadWeights()
-            let model = SwiftFP32Model(weights: weights, options: execution.executionOptions)
+            let model: LoadedModel = if let compiled = modelOptions.compiled {
+                try .compiled(compiled, execution.executionOptions)
+            } else {
+                .direct(try modelOptions.loadWeights(), execution.executionOptions)
+            }
+            // A compiled model runs at the size it was compiled for.
+            let size = model.fixedSize ?? size
             let preprocessor = ImagePreprocessor(height: size.height, width: size.width)
             var results: [Classification] = []
             var allLogits: [Float] = []
             for path in inputs {
                 let (tensor, h, w) = try loadInput(path, preprocessor: preprocessor)
-                let logits = try model.predict(tensor, height: h, width: w)
+                let logits = try model.predict(tensor, h, w)
                 allLogits += logits
                 results.append(Classification(input: path, logits: logits, top: top))
             }
             if let dumpLogits {
-                let array = NumpyArray(shape: [inputs.count, weights.config.numClasses], values: allLogits)
+                let array = NumpyArray(shape: [inputs.count, model.classes], values: allLogits)
                 do { try array.npyData().write(to: URL(fileURLWithPath: dumpLogits)) } catch {
                     throw ValidationError("cannot write \(dumpLogits): \((error as NSError).localizedDescription)")
                 }

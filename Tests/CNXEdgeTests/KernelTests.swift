@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import _CNXEdgeTestSupport
 @testable import CNXEdge
+@testable import CNXEdgeRuntime
 
 /// Each `__swift` kernel against its float64 definition in ``ReferenceOps``, by normalised error,
 /// over shapes around the tile sizes (16-column panels, 2- or 6-row tiles, 8-channel vectors, the

@@ -1,54 +1,4 @@
-/// A LayerNorm's affine parameters.
-public struct LayerNormWeights: Sendable {
-    public var gamma: [Float]
-    public var beta: [Float]
-}
-
-/// One ConvNeXt V2 block: `x + fc2(GRN(GELU(fc1(LN(dwconv7x7(x))))))`.
-public struct BlockWeights: Sendable {
-    /// `[C, 1, 7, 7]`.
-    public var dwconvWeight: [Float]
-    public var dwconvBias: [Float]
-    public var norm: LayerNormWeights
-    /// `[4C, C]`.
-    public var fc1Weight: [Float]
-    public var fc1Bias: [Float]
-    /// GRN γ and β, `[4C]` each.
-    public var grnGamma: [Float]
-    public var grnBeta: [Float]
-    /// `[C, 4C]`.
-    public var fc2Weight: [Float]
-    public var fc2Bias: [Float]
-}
-
-/// LayerNorm, then a 2x2 stride-2 convolution, between stages.
-public struct DownsampleWeights: Sendable {
-    public var norm: LayerNormWeights
-    /// `[C_out, C_in, 2, 2]`.
-    public var convWeight: [Float]
-    public var convBias: [Float]
-}
-
-public struct StageWeights: Sendable {
-    /// Absent for stage 0, whose input comes from the stem.
-    public var downsample: DownsampleWeights?
-    public var blocks: [BlockWeights]
-}
-
-/// All parameters of a ConvNeXt V2 classifier as `Float`, in PyTorch's layouts, validated against
-/// ``config``: every tensor present, every shape right, every value finite.
-public struct ConvNeXtV2Weights: Sendable {
-    public var config: ModelConfig
-    /// Stem convolution, `[C0, 3, 4, 4]`, stride 4.
-    public var stemWeight: [Float]
-    public var stemBias: [Float]
-    public var stemNorm: LayerNormWeights
-    public var stages: [StageWeights]
-    public var headNorm: LayerNormWeights
-    /// `[numClasses, C3]`.
-    public var headWeight: [Float]
-    public var headBias: [Float]
-}
+// Reading ConvNeXtV2Weights from a checkpoint: loader-dependent, so it lives in CNXEdge, not the runtime.
 
 extension ConvNeXtV2Weights {
     /// Builds the model from a checkpoint's tensors in any supported naming scheme.
@@ -71,10 +21,10 @@ extension ConvNeXtV2Weights {
             throw WeightLoadingError.modelMismatch(requested: expected.rawValue, found: config.description)
         }
         let d = config.dims
-        stemWeight = try reader.read("stem.0.weight", [d[0], 3, 4, 4])
-        stemBias = try reader.read("stem.0.bias", [d[0]])
-        stemNorm = try reader.layerNorm("stem.1", d[0])
-        stages = try (0..<4).map { s in
+        let stemWeight = try reader.read("stem.0.weight", [d[0], 3, 4, 4])
+        let stemBias = try reader.read("stem.0.bias", [d[0]])
+        let stemNorm = try reader.layerNorm("stem.1", d[0])
+        let stages = try (0..<4).map { s in
             let c = d[s]
             var downsample: DownsampleWeights?
             if s > 0 {
@@ -98,10 +48,11 @@ extension ConvNeXtV2Weights {
             }
             return StageWeights(downsample: downsample, blocks: blocks)
         }
-        headNorm = try reader.layerNorm("head.norm", d[3])
-        headWeight = try reader.read("head.fc.weight", [config.numClasses, d[3]])
-        headBias = try reader.read("head.fc.bias", [config.numClasses])
-        self.config = config
+        self.init(
+            config: config, stemWeight: stemWeight, stemBias: stemBias, stemNorm: stemNorm, stages: stages,
+            headNorm: try reader.layerNorm("head.norm", d[3]),
+            headWeight: try reader.read("head.fc.weight", [config.numClasses, d[3]]),
+            headBias: try reader.read("head.fc.bias", [config.numClasses]))
     }
 
     /// Widths from the stem and downsample convolutions, depths from the highest block index per

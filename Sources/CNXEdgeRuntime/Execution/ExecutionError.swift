@@ -6,12 +6,15 @@ public enum ExecutionError: Error, Equatable, Sendable, CustomStringConvertible 
     case inputCountMismatch(expected: Int, found: Int)
     /// The input holds NaN or infinity at flat NCHW index `index`.
     case nonFiniteInput(index: Int)
+    /// Backend `backend` cannot run op `op` (of kind `kind`) of the graph.
+    case unsupportedOp(op: Int, kind: String, backend: String)
 
     public var description: String {
         switch self {
         case let .invalidInputSize(h, w): "input \(h)x\(w): height and width must be positive multiples of 32"
         case let .inputCountMismatch(e, f): "input has \(f) values, [1, 3, H, W] needs \(e)"
         case let .nonFiniteInput(i): "input holds a non-finite value at index \(i)"
+        case let .unsupportedOp(op, kind, backend): "backend \(backend) cannot run op \(op) (\(kind))"
         }
     }
 }

@@ -12,6 +12,16 @@ public struct PackedDepthwiseWeights: Sendable {
     /// `paddedChannels` floats.
     let bias: AlignedFloatBuffer
 
+    /// Wraps taps and bias already in the packed layout (from a `.cnx` file).
+    init(channels: Int, taps: AlignedFloatBuffer, bias: AlignedFloatBuffer) {
+        let padded = (channels + 7) / 8 * 8
+        precondition(taps.count == 49 * padded && bias.count == padded, "packed depthwise weights: wrong sizes")
+        self.channels = channels
+        paddedChannels = padded
+        self.taps = taps
+        self.bias = bias
+    }
+
     /// - Parameters:
     ///   - weights: PyTorch layout `[channels, 1, 7, 7]`.
     ///   - bias: `[channels]`.

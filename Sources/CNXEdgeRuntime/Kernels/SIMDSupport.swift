@@ -87,10 +87,13 @@ func horizontalSum(_ v: SIMD8<Float>) -> Float {
 }
 
 /// Memory for packed weights: 64-byte aligned (one cache line) so a 16-float row of a packed panel
-/// never straddles two lines. Immutable after `init`, hence `Sendable`.
+/// never straddles two lines. Immutable after `init`, hence `Sendable`. Either owned (allocated
+/// here) or borrowed from a mapped `.cnx` file, which `owner` keeps alive.
 final class AlignedFloatBuffer: @unchecked Sendable {
     let count: Int
     let base: UnsafeMutablePointer<Float>
+    /// Keeps borrowed memory alive; `nil` when this buffer allocated `base` itself.
+    private let owner: AnyObject?
 
     /// `count` zeros, then `fill(base)` writes the contents.
     init(count: Int, fill: (UnsafeMutablePointer<Float>) -> Void) {
@@ -98,8 +101,17 @@ final class AlignedFloatBuffer: @unchecked Sendable {
         base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
             .bindMemory(to: Float.self, capacity: max(count, 1))
         base.initialize(repeating: 0, count: max(count, 1))
+        owner = nil
         fill(base)
     }
 
-    deinit { base.deallocate() }
+    /// Borrows `count` floats at `base` (64-byte aligned, never written) for as long as `owner` lives.
+    init(borrowing base: UnsafeRawPointer, count: Int, owner: AnyObject) {
+        precondition(Int(bitPattern: base) % 64 == 0, "AlignedFloatBuffer: borrowed memory must be 64-byte aligned")
+        self.count = count
+        self.base = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Float.self))
+        self.owner = owner
+    }
+
+    deinit { if owner == nil { base.deallocate() } }
 }

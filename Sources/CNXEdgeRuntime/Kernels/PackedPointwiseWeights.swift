@@ -21,6 +21,16 @@ public struct PackedPointwiseWeights: Sendable {
     /// Number of column panels.
     var panelCount: Int { (outputChannels + Self.panelWidth - 1) / Self.panelWidth }
 
+    /// Wraps panels and bias already in the packed layout (from a `.cnx` file).
+    init(outputChannels: Int, inputChannels: Int, panels: AlignedFloatBuffer, bias: AlignedFloatBuffer) {
+        precondition(panels.count == (outputChannels + 15) / 16 * 16 * inputChannels && bias.count == (outputChannels + 15) / 16 * 16,
+                     "packed pointwise weights: wrong sizes")
+        self.outputChannels = outputChannels
+        self.inputChannels = inputChannels
+        self.panels = panels
+        self.bias = bias
+    }
+
     /// - Parameters:
     ///   - weights: `[outputChannels, inputChannels]`, row-major.
     ///   - bias: `[outputChannels]`.

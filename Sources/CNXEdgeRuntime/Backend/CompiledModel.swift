@@ -1,0 +1,59 @@
+import Foundation
+
+/// A compiled graph, its memory plan and a prepared backend: ready to run images of the graph's
+/// input size. The arena is allocated once, so repeated inference does not allocate (apart from
+/// the returned logits).
+///
+/// Not safe to call from two threads at once; use one instance per thread.
+public final class CompiledModel: @unchecked Sendable {
+    /// The verified graph being run.
+    public let graph: Graph
+    /// Where every activation and scratch buffer lives in the arena.
+    public let plan: MemoryPlan
+    /// The prepared backend that runs every op.
+    public let backend: any Backend
+    private let arena: UnsafeMutableRawPointer
+
+    /// Verifies `graph`, checks `backend` supports every op, prepares it and plans memory.
+    /// - Throws: ``GraphError`` for a malformed graph, ``ExecutionError/unsupportedOp(op:kind:backend:)``.
+    public init(graph: Graph, backend: any Backend) throws {
+        try graph.verify()
+        for (i, op) in graph.ops.enumerated() where !backend.supports(op) {
+            throw ExecutionError.unsupportedOp(op: i, kind: op.kind, backend: backend.name)
+        }
+        try backend.prepare(graph)
+        self.graph = graph
+        self.backend = backend
+        plan = MemoryPlanner.plan(graph) { backend.scratchBytes(for: graph.ops[$0], in: graph) }
+        arena = .allocate(byteCount: max(plan.arenaBytes, MemoryPlan.alignment), alignment: MemoryPlan.alignment)
+    }
+
+    deinit { arena.deallocate() }
+
+    /// Runs one image.
+    /// - Parameters:
+    ///   - input: `[1, 3, H, W]` NCHW at the graph's input size, already normalised.
+    ///   - tap: if given, receives every NHWC activation after the op producing it, as NCHW.
+    /// - Returns: the logits.
+    /// - Throws: ``ExecutionError`` for a wrong element count or a non-finite value.
+    public func predict(_ input: [Float], tap: ActivationTap? = nil) throws -> [Float] {
+        try SwiftFP32Model.validate(height: graph.inputHeight, width: graph.inputWidth, count: input.count)
+        if let bad = input.firstIndex(where: { !$0.isFinite }) { throw ExecutionError.nonFiniteInput(index: bad) }
+        return input.withUnsafeBufferPointer { p in
+            let buffers = ExecutionBuffers(arena: arena, plan: plan, inputID: graph.input, input: p.baseAddress!)
+            for i in graph.ops.indices {
+                backend.execute(op: i, buffers)
+                if let tap { report(graph.ops[i], buffers, tap) }
+            }
+            let out = buffers.float(graph.output)
+            return Array(UnsafeBufferPointer(start: out, count: graph[graph.output].elementCount))
+        }
+    }
+
+    private func report(_ op: FusedOp, _ buffers: ExecutionBuffers, _ tap: ActivationTap) {
+        for t in op.outputs where graph[t].shape.count == 4 && graph[t].dataType == .float32 {
+            let s = graph[t].shape
+            tap(graph[t].name, NHWC.toNCHW(buffers.float(t), s[1], s[2], s[3]), [1, s[3], s[1], s[2]])
+        }
+    }
+}

@@ -1,0 +1,119 @@
+/// The pure-Swift backend: every ``FusedOp`` on the SIMD kernels in `Kernels/`, threads from a
+/// ``ParallelRunner``. Results do not depend on the thread count (each kernel computes an element
+/// the same way whatever range it is handed; GRN's sums run in one fixed order).
+///
+/// Not safe to run from two threads at once; one instance per ``CompiledModel``.
+public final class SwiftBackend: Backend, @unchecked Sendable {
+    /// `swift`, the suffix of its kernels' names.
+    public let name = "swift"
+    let runner: ParallelRunner
+    var graph: Graph?
+    var prepared: [PreparedOp] = []
+
+    /// A LayerNorm's γ and β as aligned vectors (ones and zeros where the compiler folded them).
+    struct NormVectors {
+        let gamma: AlignedFloatBuffer
+        let beta: AlignedFloatBuffer
+        let epsilon: Float
+    }
+
+    /// Each op with its constants packed for its kernels.
+    enum PreparedOp {
+        case stem(StemParameters, PackedPointwiseWeights, NormVectors)
+        case depthwiseConvLN(DepthwiseConvLNParameters, PackedDepthwiseWeights, NormVectors)
+        case pointwiseGELU(PointwiseGELUParameters, PackedPointwiseWeights)
+        case grn(GRNParameters, gamma: AlignedFloatBuffer, beta: AlignedFloatBuffer)
+        case pointwise(PointwiseParameters, PackedPointwiseWeights, FoldedGRN?)
+        case downsample(DownsampleParameters, NormVectors, PackedPointwiseWeights)
+        case head(HeadParameters, NormVectors, PackedPointwiseWeights)
+    }
+
+    /// A GRN folded into a 1x1 convolution: γ, and the backend's own copy of the packed weights that
+    /// each inference rescales (allocated once here, rewritten per run, never reallocated).
+    struct FoldedGRN {
+        let gamma: AlignedFloatBuffer
+        let scaled: PackedPointwiseWeights
+        let scaledPanels: AlignedFloatBuffer
+    }
+
+    /// - Parameter options: threads for the kernels.
+    public init(options: ExecutionOptions = .init()) {
+        runner = ParallelRunner(threads: options.threads)
+    }
+
+    public func supports(_ op: FusedOp) -> Bool { true }
+
+    public func kernelName(for op: FusedOp) -> String {
+        switch op {
+        case .stem: "f32-patchify4x4 + f32-pwconv-none + f32-layernorm__swift"
+        case .depthwiseConvLN: "f32-dwconv7x7 + f32-layernorm__swift"
+        case .pointwiseGELU: "f32-pwconv-gelu + f32-sumsq__swift"
+        case .grn: "f32-scalebias__swift"
+        case let .pointwise(p):
+            (p.inputScale == nil ? "" : "f32-grn-scale-weights + ") + (p.residual == nil ? "f32-pwconv-none__swift" : "f32-pwconv-residual__swift")
+        case .downsample: "f32-layernorm + f32-patchify2x2 + f32-pwconv-none__swift"
+        case .head: "f32-avgpool + f32-layernorm + f32-pwconv-none__swift"
+        }
+    }
+
+    public func scratchBytes(for op: FusedOp, in graph: Graph) -> Int {
+        switch op {
+        case let .stem(p): graph[p.output].shape[1] * graph[p.output].shape[2] * 48 * 4
+        case let .downsample(p): 2 * MemoryPlanner.align(graph[p.input].elementCount * 4)
+        case let .grn(p): graph[p.input].shape[3] * 4
+        case let .head(p): graph[p.input].shape[3] * 4
+        case let .pointwise(p): p.inputScale == nil ? 0 : graph[p.input].shape[3] * 4
+        case .depthwiseConvLN, .pointwiseGELU: 0
+        }
+    }
+
+    public func prepare(_ graph: Graph) throws {
+        try graph.verify()
+        // Constants come packed from a `.cnx` file (borrowed in place) or as values (packed here).
+        func values(_ t: TensorID) -> [Float] { graph.constants[t]! }
+        func buffer(_ t: TensorID) -> AlignedFloatBuffer {
+            if let c = graph.packedConstants[t] { return borrowed(c) }
+            let v = values(t)
+            return AlignedFloatBuffer(count: v.count) { p in for i in v.indices { p[i] = v[i] } }
+        }
+        func norm(_ n: LayerNormAffine, _ c: Int) -> NormVectors {
+            NormVectors(gamma: n.gamma.map(buffer) ?? AlignedFloatBuffer(count: c) { $0.update(repeating: 1, count: c) },
+                        beta: n.beta.map(buffer) ?? AlignedFloatBuffer(count: c) { _ in }, epsilon: n.epsilon)
+        }
+        func pointwise(_ w: TensorID, _ b: TensorID) -> PackedPointwiseWeights {
+            let s = graph[w].shape, inputs = s.dropFirst().reduce(1, *)
+            if let pw = graph.packedConstants[w], let pb = graph.packedConstants[b] {
+                return PackedPointwiseWeights(outputChannels: s[0], inputChannels: inputs, panels: borrowed(pw), bias: borrowed(pb))
+            }
+            return PackedPointwiseWeights(weights: values(w), bias: values(b), outputChannels: s[0], inputChannels: inputs)
+        }
+        func depthwise(_ w: TensorID, _ b: TensorID) -> PackedDepthwiseWeights {
+            let c = graph[b].shape[0]
+            if let pw = graph.packedConstants[w], let pb = graph.packedConstants[b] {
+                return PackedDepthwiseWeights(channels: c, taps: borrowed(pw), bias: borrowed(pb))
+            }
+            return PackedDepthwiseWeights(weights: values(w), bias: values(b), channels: c)
+        }
+        prepared = graph.ops.map { op in
+            switch op {
+            case let .stem(p): .stem(p, pointwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
+            case let .depthwiseConvLN(p):
+                .depthwiseConvLN(p, depthwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
+            case let .pointwiseGELU(p): .pointwiseGELU(p, pointwise(p.weight, p.bias))
+            case let .grn(p): .grn(p, gamma: buffer(p.gamma), beta: buffer(p.beta))
+            case let .pointwise(p):
+                .pointwise(p, pointwise(p.weight, p.bias), p.inputScale.map { scale in
+                    let original = pointwise(p.weight, p.bias)
+                    let panels = AlignedFloatBuffer(count: original.panels.count) { _ in }
+                    return FoldedGRN(gamma: buffer(scale.gamma),
+                                     scaled: PackedPointwiseWeights(outputChannels: original.outputChannels, inputChannels: original.inputChannels,
+                                                                    panels: panels, bias: original.bias),
+                                     scaledPanels: panels)
+                })
+            case let .downsample(p): .downsample(p, norm(p.norm, graph[p.input].shape[3]), pointwise(p.weight, p.bias))
+            case let .head(p): .head(p, norm(p.norm, graph[p.input].shape[3]), pointwise(p.weight, p.bias))
+            }
+        }
+        self.graph = graph
+    }
+}

@@ -1,1 +1,0 @@
-// The runtime an application links to run compiled `.cnx` models (being written).

@@ -1,0 +1,65 @@
+/// The `.cnx` compiled-model file, version 1. All integers little-endian.
+///
+/// ```
+/// header (64 bytes)
+///   0  magic "CNXMODEL"           8 bytes
+///   8  format version            u32 (1)
+///  12  reserved                  u32 (0)
+///  16  tables offset             u64 (64)
+///  24  tables byte count         u64
+///  32  weights offset            u64 (multiple of 64)
+///  40  weights byte count        u64
+///  48  checksum                  u64, FNV-1a over every other byte of the file (see `checksum`)
+///  56  file byte count           u64
+/// tables
+///   input height, input width, input id, output id, tensor count, op count   u32 each
+///   tensor × count: kind u8, data type u8, rank u8, layout u8, name length u16, name (UTF-8),
+///                   shape i64 × rank, data offset u64 (from the weights section), data bytes u64
+///   op × count:     kind u8, slot count u8, tensor id u32 × slots (0xFFFF_FFFF: none), epsilon f32
+/// weights: each constant 64-byte aligned, already in its kernel's layout (``ConstantLayout``)
+/// ```
+public enum ModelFileFormat {
+    /// The first eight bytes of every `.cnx` file.
+    public static let magic: [UInt8] = Array("CNXMODEL".utf8)
+    /// The version this build reads and writes.
+    public static let version: UInt32 = 1
+    /// Bytes in the fixed header.
+    public static let headerBytes = 64
+    /// Byte offset of the checksum field in the header.
+    public static let checksumOffset = 48
+    /// Alignment of the weights section and of every constant in it.
+    public static let alignment = 64
+    /// Tensor id meaning "no tensor" in an op's optional slot.
+    public static let noTensor: UInt32 = 0xFFFF_FFFF
+
+    /// FNV-1a (64-bit) over `bytes`, skipping the 8 checksum bytes of the header. Processes
+    /// little-endian 64-bit words, then the tail bytes, so it runs at memory speed on large weights.
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        let prime: UInt64 = 0x100_0000_01b3
+        func mix(_ range: Range<Int>) {
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                h = (h ^ UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))) &* prime
+                i += 8
+            }
+            while i < range.upperBound { h = (h ^ UInt64(bytes[i])) &* prime; i += 1 }
+        }
+        mix(0..<min(checksumOffset, bytes.count))
+        if bytes.count > checksumOffset + 8 { mix((checksumOffset + 8)..<bytes.count) }
+        return h
+    }
+
+    /// Op kind codes.
+    package static func code(_ op: FusedOp) -> UInt8 {
+        switch op {
+        case .stem: 1
+        case .depthwiseConvLN: 2
+        case .pointwiseGELU: 3
+        case .grn: 4
+        case .pointwise: 5
+        case .downsample: 6
+        case .head: 7
+        }
+    }
+}

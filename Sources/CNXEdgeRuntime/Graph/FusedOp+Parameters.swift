@@ -1,0 +1,164 @@
+/// An optional LayerNorm affine: `nil` tensors mean γ = 1, β = 0 (folded away by the compiler).
+public struct LayerNormAffine: Sendable, Equatable {
+    /// `[C]` constant, or `nil` for ones.
+    public var gamma: TensorID?
+    /// `[C]` constant, or `nil` for zeros.
+    public var beta: TensorID?
+    /// Added to the variance before the square root (1e-6 in ConvNeXt V2).
+    public var epsilon: Float
+
+    public init(gamma: TensorID?, beta: TensorID?, epsilon: Float) {
+        self.gamma = gamma
+        self.beta = beta
+        self.epsilon = epsilon
+    }
+
+    /// The constants this affine reads.
+    public var constants: [TensorID] { [gamma, beta].compactMap { $0 } }
+}
+
+/// Stem: 4x4 stride-4 convolution of the NCHW image, then LayerNorm, giving NHWC `[1, H/4, W/4, C]`.
+public struct StemParameters: Sendable, Equatable {
+    /// NCHW `[1, 3, H, W]`.
+    public var input: TensorID
+    /// NHWC `[1, H/4, W/4, C]`.
+    public var output: TensorID
+    /// `[C, 3, 4, 4]`.
+    public var weight: TensorID
+    /// `[C]`.
+    public var bias: TensorID
+    /// The LayerNorm after the convolution.
+    public var norm: LayerNormAffine
+
+    public init(input: TensorID, output: TensorID, weight: TensorID, bias: TensorID, norm: LayerNormAffine) {
+        self.input = input; self.output = output; self.weight = weight; self.bias = bias; self.norm = norm
+    }
+}
+
+/// Depthwise 7x7 convolution (stride 1, zero padding 3), then LayerNorm over channels.
+public struct DepthwiseConvLNParameters: Sendable, Equatable {
+    /// NHWC `[1, H, W, C]`.
+    public var input: TensorID
+    /// NHWC `[1, H, W, C]`, distinct from the input.
+    public var output: TensorID
+    /// `[C, 49]`, PyTorch's `[C, 1, 7, 7]` flattened.
+    public var weight: TensorID
+    /// `[C]`.
+    public var bias: TensorID
+    /// The LayerNorm after the convolution.
+    public var norm: LayerNormAffine
+
+    public init(input: TensorID, output: TensorID, weight: TensorID, bias: TensorID, norm: LayerNormAffine) {
+        self.input = input; self.output = output; self.weight = weight; self.bias = bias; self.norm = norm
+    }
+}
+
+/// 1x1 convolution `C → 4C` with exact GELU; also produces GRN's per-channel sum of squares.
+public struct PointwiseGELUParameters: Sendable, Equatable {
+    /// NHWC `[1, H, W, Cin]`.
+    public var input: TensorID
+    /// NHWC `[1, H, W, Cout]`.
+    public var output: TensorID
+    /// float64 `[Cout]`: `Σ_pixels output²` per channel, summed in increasing pixel order.
+    public var sumOfSquares: TensorID
+    /// `[Cout, Cin]`.
+    public var weight: TensorID
+    /// `[Cout]`.
+    public var bias: TensorID
+
+    public init(input: TensorID, output: TensorID, sumOfSquares: TensorID, weight: TensorID, bias: TensorID) {
+        self.input = input; self.output = output; self.sumOfSquares = sumOfSquares; self.weight = weight; self.bias = bias
+    }
+}
+
+/// Global response normalisation from a precomputed sum of squares:
+/// `out = x · (1 + γ·N) + β`, `N_c = √s_c / (mean_c √s_c + 1e-6)`. Runs in place.
+public struct GRNParameters: Sendable, Equatable {
+    /// NHWC `[1, H, W, C]`.
+    public var input: TensorID
+    /// float64 `[C]` from the preceding ``PointwiseGELUParameters``.
+    public var sumOfSquares: TensorID
+    /// NHWC `[1, H, W, C]`; shares the input's storage (the op rewrites it in place).
+    public var output: TensorID
+    /// `[C]`.
+    public var gamma: TensorID
+    /// `[C]`.
+    public var beta: TensorID
+
+    public init(input: TensorID, sumOfSquares: TensorID, output: TensorID, gamma: TensorID, beta: TensorID) {
+        self.input = input; self.sumOfSquares = sumOfSquares; self.output = output; self.gamma = gamma; self.beta = beta
+    }
+}
+
+/// A GRN folded into the 1x1 convolution after it: the input's channels are scaled by
+/// `1 + γ·N` (computed from the sums per inference, as ``GRNParameters`` does); GRN's β is already
+/// in the convolution's bias.
+public struct GRNInputScale: Sendable, Equatable {
+    /// float64 `[Cin]` from the preceding ``PointwiseGELUParameters``.
+    public var sumOfSquares: TensorID
+    /// `[Cin]`.
+    public var gamma: TensorID
+
+    public init(sumOfSquares: TensorID, gamma: TensorID) {
+        self.sumOfSquares = sumOfSquares
+        self.gamma = gamma
+    }
+}
+
+/// 1x1 convolution plus bias, optionally adding a residual, optionally with a folded GRN.
+public struct PointwiseParameters: Sendable, Equatable {
+    /// NHWC `[1, H, W, Cin]`.
+    public var input: TensorID
+    /// NHWC `[1, H, W, Cout]`; shares the residual's storage when there is one (accumulated in place).
+    public var output: TensorID
+    /// NHWC `[1, H, W, Cout]`, added after the bias.
+    public var residual: TensorID?
+    /// `[Cout, Cin]`.
+    public var weight: TensorID
+    /// `[Cout]`.
+    public var bias: TensorID
+    /// Per-inference input scaling of a folded GRN, if any.
+    public var inputScale: GRNInputScale?
+
+    public init(input: TensorID, output: TensorID, residual: TensorID?, weight: TensorID, bias: TensorID,
+                inputScale: GRNInputScale? = nil) {
+        self.input = input; self.output = output; self.residual = residual; self.weight = weight; self.bias = bias
+        self.inputScale = inputScale
+    }
+}
+
+/// LayerNorm over channels, then a 2x2 stride-2 convolution: `[1, H, W, Cin] → [1, H/2, W/2, Cout]`.
+public struct DownsampleParameters: Sendable, Equatable {
+    /// NHWC `[1, H, W, Cin]`.
+    public var input: TensorID
+    /// NHWC `[1, H/2, W/2, Cout]`.
+    public var output: TensorID
+    /// The LayerNorm before the convolution, over `Cin`.
+    public var norm: LayerNormAffine
+    /// `[Cout, Cin, 2, 2]`.
+    public var weight: TensorID
+    /// `[Cout]`.
+    public var bias: TensorID
+
+    public init(input: TensorID, output: TensorID, norm: LayerNormAffine, weight: TensorID, bias: TensorID) {
+        self.input = input; self.output = output; self.norm = norm; self.weight = weight; self.bias = bias
+    }
+}
+
+/// Global average pool (accumulated in double), LayerNorm, linear: `[1, H, W, C] → [1, 1, 1, classes]`.
+public struct HeadParameters: Sendable, Equatable {
+    /// NHWC `[1, H, W, C]`.
+    public var input: TensorID
+    /// The logits, `[1, 1, 1, classes]`.
+    public var output: TensorID
+    /// The LayerNorm after pooling, over `C`.
+    public var norm: LayerNormAffine
+    /// `[classes, C]`.
+    public var weight: TensorID
+    /// `[classes]`.
+    public var bias: TensorID
+
+    public init(input: TensorID, output: TensorID, norm: LayerNormAffine, weight: TensorID, bias: TensorID) {
+        self.input = input; self.output = output; self.norm = norm; self.weight = weight; self.bias = bias
+    }
+}
