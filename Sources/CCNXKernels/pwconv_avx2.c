@@ -1,0 +1,101 @@
+// f32-pwconv-{none,gelu,residual}__avx2: 6 rows x 16 columns (one packed panel) of ymm
+// accumulators, 12 of the 16 registers. Row remainders use the same code with fewer rows.
+#if defined(__x86_64__)
+#include "internal.h"
+#include "gelu_avx2.h"
+
+#define MR 6
+
+/// Lanes `< valid` of a ymm, as maskload/maskstore want them.
+static inline CNX_AVX2 __m256i lane_mask(size_t valid) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const int v = valid > 8 ? 8 : (int)valid;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(v), iota);
+}
+
+static inline CNX_AVX2 __attribute__((always_inline)) void store_lanes(
+    __m256 acc, bool full, __m256i mask, cnx_epilogue epilogue, const float* res, float* out) {
+    if (epilogue == cnx_epilogue_gelu) acc = cnx_gelu_avx2(acc);
+    if (full) {
+        if (epilogue == cnx_epilogue_residual) acc = _mm256_add_ps(acc, _mm256_loadu_ps(res));
+        _mm256_storeu_ps(out, acc);
+    } else {
+        if (epilogue == cnx_epilogue_residual) acc = _mm256_add_ps(acc, _mm256_maskload_ps(res, mask));
+        _mm256_maskstore_ps(out, mask, acc);
+    }
+}
+
+static inline CNX_AVX2 __attribute__((always_inline)) void tile(
+    size_t mr, size_t k, const float* a, const float* panel, size_t cols, cnx_epilogue epilogue,
+    const float* res, float* out, size_t n) {
+    __m256 acc0[MR], acc1[MR];
+    const __m256 b0 = _mm256_loadu_ps(panel), b1 = _mm256_loadu_ps(panel + 8);
+    for (size_t i = 0; i < mr; i++) { acc0[i] = b0; acc1[i] = b1; }
+    const float* w = panel + CNX_PW_PANEL;
+    for (size_t kk = 0; kk < k; kk++) {
+        const __m256 v0 = _mm256_loadu_ps(w + kk * CNX_PW_PANEL), v1 = _mm256_loadu_ps(w + kk * CNX_PW_PANEL + 8);
+        for (size_t i = 0; i < mr; i++) {
+            const __m256 x = _mm256_broadcast_ss(a + i * k + kk);
+            acc0[i] = _mm256_fmadd_ps(x, v0, acc0[i]);
+            acc1[i] = _mm256_fmadd_ps(x, v1, acc1[i]);
+        }
+    }
+    const bool full = cols >= 16;
+    const __m256i m0 = lane_mask(cols), m1 = lane_mask(cols > 8 ? cols - 8 : 0);
+    for (size_t i = 0; i < mr; i++) {
+        store_lanes(acc0[i], full, m0, epilogue, res + i * n, out + i * n);
+        if (full || cols > 8) store_lanes(acc1[i], full, m1, epilogue, res + i * n + 8, out + i * n + 8);
+    }
+}
+
+#define TILE_CASE(R) case R: tile(R, k, a, panel, cols, epilogue, res, out, n); break;
+
+static CNX_AVX2 void tile_any(size_t mr, size_t k, const float* a, const float* panel, size_t cols,
+                              cnx_epilogue epilogue, const float* res, float* out, size_t n) {
+    switch (mr) {
+        TILE_CASE(6) TILE_CASE(5) TILE_CASE(4) TILE_CASE(3) TILE_CASE(2) TILE_CASE(1)
+        default: break;
+    }
+}
+
+static CNX_AVX2 void pwconv_avx2(
+    const cnx_f32_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end) {
+    const size_t k = p->input_channels, n = p->output_channels;
+    const size_t stride = (k + 1) * CNX_PW_PANEL;
+    const size_t group = cnx_pw_group_panels(k);
+    const float* res_base = p->epilogue == cnx_epilogue_residual ? p->residual : p->output;
+    for (size_t g = panel_begin; g < panel_end; g += group) {
+        const size_t g_end = g + group < panel_end ? g + group : panel_end;
+        for (size_t r = row_begin; r < row_end; r += MR) {
+            const size_t mr = row_end - r < MR ? row_end - r : MR;
+            for (size_t q = g; q < g_end; q++) {
+                const size_t col = q * CNX_PW_PANEL;
+                tile_any(mr, k, p->input + r * k, p->packed_weights + q * stride, n - col, p->epilogue,
+                         res_base + r * n + col, p->output + r * n + col, n);
+            }
+        }
+    }
+}
+
+static CNX_AVX2 void gelu_avx2(float* data, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(data + i, cnx_gelu_avx2(_mm256_loadu_ps(data + i)));
+    if (i < count) {
+        const __m256i m = lane_mask(count - i);
+        _mm256_maskstore_ps(data + i, m, cnx_gelu_avx2(_mm256_maskload_ps(data + i, m)));
+    }
+}
+
+void cnx_dwconv_ln_avx2(const cnx_f32_dwconv7x7_ln_params* p, size_t row_begin, size_t row_end);
+void cnx_layernorm_avx2(const float* input, float* output, size_t channels, const float* gamma,
+                        const float* beta, float eps, size_t row_begin, size_t row_end);
+void cnx_sumsq_avx2(const float* input, size_t channels, size_t pixel_begin, size_t pixel_end, double* sums);
+void cnx_scalebias_avx2(float* data, size_t channels, const float* scale, const float* bias,
+                        size_t row_begin, size_t row_end);
+
+const cnx_kernel_table cnx_kernels_avx2 = {
+    .pwconv = pwconv_avx2, .pwconv_rows = MR, .dwconv_ln = cnx_dwconv_ln_avx2,
+    .layernorm = cnx_layernorm_avx2, .sumsq = cnx_sumsq_avx2, .scalebias = cnx_scalebias_avx2,
+    .gelu = gelu_avx2,
+};
+#endif
