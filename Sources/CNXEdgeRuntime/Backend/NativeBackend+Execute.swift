@@ -1,0 +1,94 @@
+#if Native
+import CCNXKernels
+
+extension NativeBackend {
+    /// Runs op `index` of the prepared graph on the C kernels; never allocates.
+    public func execute(op index: Int, _ buffers: ExecutionBuffers) {
+        let g = graph!
+        func nhwc(_ t: TensorID) -> (h: Int, w: Int, c: Int) { (g[t].shape[1], g[t].shape[2], g[t].shape[3]) }
+        let scratch = buffers.scratch(index)
+        switch prepared[index] {
+        case let .stem(p, weights, norm):
+            let y = nhwc(p.output), out = buffers.float(p.output)
+            let patches = scratch.assumingMemoryBound(to: Float.self)
+            Patchify.nchwImage(buffers.float(p.input), height: g.inputHeight, width: g.inputWidth, patch: 4,
+                               into: patches, runner: Self.callingThread)
+            pwconv(patches, rows: y.h * y.w, weights, cnx_epilogue_none, nil, out)
+            layerNorm(out, rows: y.h * y.w, y.c, norm, out)
+        case let .depthwiseConvLN(p, packed, norm):
+            let x = nhwc(p.input)
+            var params = cnx_f32_dwconv7x7_ln_params(
+                input: buffers.float(p.input), packed_weights: packed.base, gamma: norm.gammaPointer,
+                beta: norm.betaPointer, output: buffers.float(p.output), height: x.h, width: x.w, channels: x.c,
+                eps: norm.epsilon, affine: norm.gamma != nil)
+            cnx_f32_dwconv7x7_ln_parallel(pool, isa, &params)
+        case let .pointwiseGELU(p, weights):
+            let y = nhwc(p.output), out = buffers.float(p.output), sums = buffers.double(p.sumOfSquares)
+            pwconv(buffers.float(p.input), rows: y.h * y.w, weights, cnx_epilogue_gelu, nil, out)
+            sumOfSquares(out, pixels: y.h * y.w, y.c, partials: scratch.assumingMemoryBound(to: Double.self), into: sums)
+        case let .grn(p, gamma, beta):
+            let x = nhwc(p.input), scale = scratch.assumingMemoryBound(to: Float.self)
+            FusedOpMath.grnScale(sums: buffers.double(p.sumOfSquares), gamma: gamma.base, channels: x.c, scale: scale)
+            let data = buffers.float(p.input), out = buffers.float(p.output)
+            if out != data { out.update(from: data, count: g[p.input].elementCount) }
+            scaleBias(out, rows: x.h * x.w, x.c, scale, beta.base)
+        case let .pointwise(p, packed, folded):
+            let y = nhwc(p.output), out = buffers.float(p.output)
+            var weights = packed
+            if let folded, let inputScale = p.inputScale {
+                let scale = scratch.assumingMemoryBound(to: Float.self)
+                FusedOpMath.grnScale(sums: buffers.double(inputScale.sumOfSquares), gamma: folded.gamma.base,
+                                     channels: packed.inputChannels, scale: scale)
+                Self.scaleInputRows(of: packed, by: scale, into: folded.scaled)
+                weights = Pointwise(packed: folded.scaled, outputChannels: packed.outputChannels,
+                                    inputChannels: packed.inputChannels)
+            }
+            if let r = p.residual {
+                let residual = buffers.float(r)
+                if residual != out { out.update(from: residual, count: g[p.output].elementCount) }
+                pwconv(buffers.float(p.input), rows: y.h * y.w, weights, cnx_epilogue_residual, out, out)
+            } else {
+                pwconv(buffers.float(p.input), rows: y.h * y.w, weights, cnx_epilogue_none, nil, out)
+            }
+        case let .downsample(p, norm, weights):
+            let x = nhwc(p.input)
+            let normed = scratch.assumingMemoryBound(to: Float.self)
+            let patches = (scratch + MemoryPlanner.align(g[p.input].elementCount * 4)).assumingMemoryBound(to: Float.self)
+            layerNorm(buffers.float(p.input), rows: x.h * x.w, x.c, norm, normed)
+            Patchify.nhwc(normed, height: x.h, width: x.w, channels: x.c, into: patches, runner: Self.callingThread)
+            pwconv(patches, rows: (x.h / 2) * (x.w / 2), weights, cnx_epilogue_none, nil, buffers.float(p.output))
+        case let .head(p, norm, weights):
+            let x = nhwc(p.input), pooled = scratch.assumingMemoryBound(to: Float.self)
+            FusedOpMath.averagePool(buffers.float(p.input), pixels: x.h * x.w, channels: x.c, into: pooled)
+            cnx_f32_layernorm(isa, pooled, pooled, x.c, norm.gammaPointer, norm.betaPointer, norm.epsilon, 0, 1)
+            pwconv(pooled, rows: 1, weights, cnx_epilogue_none, nil, buffers.float(p.output))
+        }
+    }
+
+    /// The Swift gathers run on the calling thread: they are a few percent of a stem or downsample.
+    static let callingThread = ParallelRunner(threads: 1)
+
+    /// `W·diag(scale)`: row `k + 1` (after the bias row) of every `[bias][Cin][16]` panel of
+    /// `packed` times `scale[k]`, written to `scaled`.
+    static func scaleInputRows(of packed: Pointwise, by scale: UnsafePointer<Float>, into scaled: AlignedFloatBuffer) {
+        let k = packed.inputChannels, panels = (packed.outputChannels + 15) / 16
+        let src = UnsafePointer(packed.packed.base), dst = scaled.base
+        for panel in 0..<panels {
+            let base = panel * (k + 1) * 16
+            for j in 0..<16 { dst[base + j] = src[base + j] }
+            for row in 0..<k {
+                let s = scale[row], o = base + (row + 1) * 16
+                for j in 0..<16 { dst[o + j] = src[o + j] * s }
+            }
+        }
+    }
+
+    private func pwconv(_ input: UnsafePointer<Float>, rows: Int, _ w: Pointwise, _ epilogue: cnx_epilogue,
+                        _ residual: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>) {
+        var params = cnx_f32_pwconv_params(
+            input: input, packed_weights: w.packed.base, residual: residual, output: out,
+            input_channels: w.inputChannels, output_channels: w.outputChannels, epilogue: epilogue)
+        cnx_f32_pwconv_parallel(pool, isa, &params, rows)
+    }
+}
+#endif

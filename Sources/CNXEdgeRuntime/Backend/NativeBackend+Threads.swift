@@ -1,0 +1,71 @@
+#if Native
+import CCNXKernels
+
+extension NativeBackend {
+    /// `f32-layernorm` over `rows` pixels of `c` channels, row tiles spread over the pool.
+    func layerNorm(_ input: UnsafePointer<Float>, rows: Int, _ c: Int, _ norm: Norm, _ out: UnsafeMutablePointer<Float>) {
+        let isa = isa, gamma = norm.gammaPointer, beta = norm.betaPointer, eps = norm.epsilon
+        forEachRowTile(rows) { r in
+            cnx_f32_layernorm(isa, input, out, c, gamma, beta, eps, r.lowerBound, r.upperBound)
+        }
+    }
+
+    /// `f32-scalebias` in place over `rows` pixels of `c` channels, row tiles spread over the pool.
+    func scaleBias(_ data: UnsafeMutablePointer<Float>, rows: Int, _ c: Int, _ scale: UnsafePointer<Float>,
+                   _ bias: UnsafePointer<Float>) {
+        let isa = isa
+        forEachRowTile(rows) { r in
+            cnx_f32_scalebias(isa, data, c, scale, bias, r.lowerBound, r.upperBound)
+        }
+    }
+
+    /// Pixels per block of GRN's sums: a fixed split, so the sums do not depend on the thread count.
+    static let sumOfSquaresBlock = 256
+
+    /// Blocks ``sumOfSquares(_:pixels:_:partials:into:)`` splits `pixels` into.
+    static func sumOfSquaresBlocks(pixels: Int) -> Int { (pixels + sumOfSquaresBlock - 1) / sumOfSquaresBlock }
+
+    /// GRN's `sums[c] = Σ_p x[p, c]²` (`f32-sumsq`, in double): each fixed block of
+    /// ``sumOfSquaresBlock`` pixels into its own row of `partials` (`[blocks][c]` doubles, from
+    /// scratch) on the pool, then the blocks added in order on this thread. The same sums for any
+    /// thread count.
+    func sumOfSquares(_ x: UnsafePointer<Float>, pixels: Int, _ c: Int, partials: UnsafeMutablePointer<Double>,
+                      into sums: UnsafeMutablePointer<Double>) {
+        let isa = isa, block = Self.sumOfSquaresBlock, blocks = Self.sumOfSquaresBlocks(pixels: pixels)
+        forEachTile(blocks, tile: 1) { r in
+            for b in r {
+                let partial = partials + b * c
+                partial.update(repeating: 0, count: c)
+                cnx_f32_sumsq(isa, x, c, b * block, min(pixels, (b + 1) * block), partial)
+            }
+        }
+        sums.update(repeating: 0, count: c)
+        for b in 0..<blocks {
+            let partial = partials + b * c
+            for i in 0..<c { sums[i] += partial[i] }
+        }
+    }
+
+    /// Calls `body` on disjoint row ranges covering `0..<rows`, about four per thread, on the pool
+    /// (or once, on this thread, without one). Rows are independent, so the split does not change
+    /// results. The closure travels to the workers by pointer: nothing is allocated.
+    func forEachRowTile(_ rows: Int, _ body: (Range<Int>) -> Void) {
+        forEachTile(rows, tile: max(8, (rows + 4 * threads - 1) / (4 * threads)), body)
+    }
+
+    /// Calls `body` on `0..<count` split into ranges of `tile` (the last shorter), on the pool, or
+    /// once on this thread without one.
+    func forEachTile(_ count: Int, tile: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        guard let pool else { body(0..<count); return }
+        withoutActuallyEscaping(body) { escapable in
+            var task = escapable
+            withUnsafeMutablePointer(to: &task) { context in
+                pthreadpool_parallelize_1d_tile_1d(pool, { context, start, count in
+                    context!.assumingMemoryBound(to: ((Range<Int>) -> Void).self).pointee(start..<(start + count))
+                }, context, count, tile, 0)
+            }
+        }
+    }
+}
+#endif

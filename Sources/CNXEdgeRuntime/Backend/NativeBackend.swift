@@ -1,0 +1,114 @@
+#if Native
+import CCNXKernels
+
+/// The native backend: every ``FusedOp`` on cnx-edge's C kernels (`CCNXKernels`), the instruction
+/// set chosen once from the CPU's features (cpuinfo), threads from one pthreadpool.
+///
+/// `prepare` packs every constant once into buffers this backend owns (the C kernels' layouts:
+/// 16-wide `[bias][Cin][16]` panels for 1x1 convolutions, `[49][C16]` taps plus bias for the
+/// depthwise 7x7); `execute` never allocates. The few steps with no C kernel (the stem's and
+/// downsample's patch gather, the head's average pool, GRN's norm from its sums) run the same
+/// Swift code as ``SwiftBackend``, on the calling thread.
+///
+/// Results do not depend on the thread count: every C kernel computes an element the same way
+/// whatever tile covers it, and GRN's sums are taken over fixed pixel blocks added in block order.
+///
+/// Not safe to run from two threads at once; one instance per ``CompiledModel``.
+public final class NativeBackend: Backend, @unchecked Sendable {
+    /// `native`.
+    public let name = "native"
+    /// The instruction set every kernel runs on (``cnx_kernels_best_isa()``).
+    public let isa: cnx_isa
+    /// Threads the kernels use (1: no pool, kernels run on the calling thread).
+    public let threads: Int
+    /// `nil` for one thread.
+    let pool: pthreadpool_t?
+    var graph: Graph?
+    var prepared: [PreparedOp] = []
+
+    /// A LayerNorm's γ and β, or `nil` pointers where the compiler folded the affine away.
+    struct Norm {
+        let gamma: AlignedFloatBuffer?
+        let beta: AlignedFloatBuffer?
+        let epsilon: Float
+        var gammaPointer: UnsafePointer<Float>? { gamma.map { UnsafePointer($0.base) } }
+        var betaPointer: UnsafePointer<Float>? { beta.map { UnsafePointer($0.base) } }
+    }
+
+    /// A 1x1 convolution's weights and bias packed by `cnx_f32_pwconv_pack`.
+    struct Pointwise {
+        let packed: AlignedFloatBuffer
+        let outputChannels: Int
+        let inputChannels: Int
+    }
+
+    /// A GRN folded into a 1x1 convolution: γ and this backend's copy of the packed weights that
+    /// each inference rescales (allocated once in `prepare`, rewritten per run).
+    struct FoldedGRN {
+        let gamma: AlignedFloatBuffer
+        let scaled: AlignedFloatBuffer
+    }
+
+    /// Each op with its constants packed for its kernels.
+    enum PreparedOp {
+        case stem(StemParameters, Pointwise, Norm)
+        case depthwiseConvLN(DepthwiseConvLNParameters, packed: AlignedFloatBuffer, Norm)
+        case pointwiseGELU(PointwiseGELUParameters, Pointwise)
+        case grn(GRNParameters, gamma: AlignedFloatBuffer, beta: AlignedFloatBuffer)
+        case pointwise(PointwiseParameters, Pointwise, FoldedGRN?)
+        case downsample(DownsampleParameters, Norm, Pointwise)
+        case head(HeadParameters, Norm, Pointwise)
+    }
+
+    /// - Parameter options: threads for the kernels; a pool of `options.threads` workers is
+    ///   created here when it is above 1 and destroyed with the backend.
+    public init(options: ExecutionOptions = .init()) {
+        cnx_kernels_init()
+        isa = cnx_kernels_best_isa()
+        threads = max(1, options.threads)
+        pool = threads > 1 ? pthreadpool_create(threads) : nil
+    }
+
+    deinit { if let pool { pthreadpool_destroy(pool) } }
+
+    /// Every op has a C kernel (or the shared Swift step noted in ``kernelName(for:)``).
+    public func supports(_ op: FusedOp) -> Bool { true }
+
+    /// The C kernels `op` runs on this CPU, in order, e.g. `f32-pwconv-gelu__avx512 + f32-sumsq__avx512`.
+    public func kernelName(for op: FusedOp) -> String {
+        func k(_ kernel: cnx_kernel) -> String { String(cString: cnx_kernel_name(kernel, isa)) }
+        switch op {
+        case .stem:
+            return "f32-patchify4x4__swift + \(k(cnx_kernel_f32_pwconv_none)) + \(k(cnx_kernel_f32_layernorm))"
+        case let .depthwiseConvLN(p):
+            return k(p.norm.constants.isEmpty ? cnx_kernel_f32_dwconv7x7_ln_noaffine : cnx_kernel_f32_dwconv7x7_ln)
+        case .pointwiseGELU:
+            return "\(k(cnx_kernel_f32_pwconv_gelu)) + \(k(cnx_kernel_f32_sumsq))"
+        case .grn:
+            return "f32-grn-scale__swift + \(k(cnx_kernel_f32_scalebias))"
+        case let .pointwise(p):
+            return (p.inputScale == nil ? "" : "f32-grn-scale-weights__swift + ")
+                + k(p.residual == nil ? cnx_kernel_f32_pwconv_none : cnx_kernel_f32_pwconv_residual)
+        case .downsample:
+            return "\(k(cnx_kernel_f32_layernorm)) + f32-patchify2x2__swift + \(k(cnx_kernel_f32_pwconv_none))"
+        case .head:
+            return "f32-avgpool__swift + \(k(cnx_kernel_f32_layernorm)) + \(k(cnx_kernel_f32_pwconv_none))"
+        }
+    }
+
+    /// The stem's patches, the downsample's normalised input and patches, GRN's scale vector, the
+    /// per-block partial sums of squares after a 1x1+GELU and the head's pooled vector.
+    public func scratchBytes(for op: FusedOp, in graph: Graph) -> Int {
+        switch op {
+        case let .stem(p): graph[p.output].shape[1] * graph[p.output].shape[2] * 48 * 4
+        case let .downsample(p): 2 * MemoryPlanner.align(graph[p.input].elementCount * 4)
+        case let .grn(p): graph[p.input].shape[3] * 4
+        case let .head(p): graph[p.input].shape[3] * 4
+        case let .pointwise(p): p.inputScale == nil ? 0 : graph[p.input].shape[3] * 4
+        case let .pointwiseGELU(p):
+            Self.sumOfSquaresBlocks(pixels: graph[p.output].shape[1] * graph[p.output].shape[2]) * graph[p.output].shape[3] * 8
+        case .depthwiseConvLN: 0
+        }
+    }
+}
+#endif
