@@ -38,14 +38,14 @@ struct BenchCommand: ParsableCommand {
             let model: LoadedModel
             let source: String
             if let path = modelOptions.compiled {
-                model = try .compiled(path, execution.executionOptions)
+                model = try .compiled(path, execution)
                 source = path
             } else if let path = modelOptions.weights {
-                model = .direct(try modelOptions.loadWeights(), execution.executionOptions)
+                model = .direct(try modelOptions.loadWeights(), execution)
                 source = path
             } else {
                 let size = modelOptions.model.size ?? .atto
-                model = .direct(.synthetic(config: ModelConfig(size)), execution.executionOptions)
+                model = .direct(.synthetic(config: ModelConfig(size)), execution)
                 source = "synthetic (deterministic, no --weights given)"
             }
             let size = model.fixedSize ?? size
@@ -61,7 +61,7 @@ struct BenchCommand: ParsableCommand {
             }
             let stats = LatencyStatistics(samples: samples)
             let report = BenchReport(
-                model: model.description, weights: source, backend: "swift", precision: "fp32",
+                model: model.description, weights: source, backend: execution.backend.rawValue, precision: "fp32",
                 height: size.height, width: size.width, threads: execution.threads,
                 iterations: iterations, warmup: warmup,
                 gmac: Double(model.macs(size.height, size.width)) / 1e9,

@@ -30,7 +30,7 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// A model ready to classify: compiled from a `.cnx` file or built from weights.
+/// A model ready to classify: a `.cnx` file, or weights compiled in memory for each input size.
 struct LoadedModel {
     /// Logits for an NCHW input of `height`x`width`.
     let predict: (_ input: [Float], _ height: Int, _ width: Int) throws -> [Float]
@@ -40,19 +40,55 @@ struct LoadedModel {
     let fixedSize: InputSize?
     let macs: (_ height: Int, _ width: Int) -> Int
 
-    static func compiled(_ path: String, _ options: ExecutionOptions) throws -> LoadedModel {
-        let model = try CompiledModel(contentsOf: path, backend: SwiftBackend(options: options))
+    static func compiled(_ path: String, _ execution: ExecutionOptionGroup) throws -> LoadedModel {
+        let model = try CompiledModel(contentsOf: path, backend: execution.makeBackend())
         let g = model.graph
         return LoadedModel(predict: { input, _, _ in try model.predict(input) }, classes: g[g.output].elementCount,
                            description: "compiled \(path)", fixedSize: InputSize(height: g.inputHeight, width: g.inputWidth),
                            macs: { _, _ in g.macs })
     }
 
-    static func direct(_ weights: ConvNeXtV2Weights, _ options: ExecutionOptions) -> LoadedModel {
-        let model = SwiftFP32Model(weights: weights, options: options)
-        return LoadedModel(predict: { try model.predict($0, height: $1, width: $2) }, classes: weights.config.numClasses,
-                           description: weights.config.description, fixedSize: nil,
-                           macs: { weights.config.macs(height: $0, width: $1) })
+    /// Compiles `weights` the first time each input size is seen, on a fresh backend of the chosen kind.
+    static func direct(_ weights: ConvNeXtV2Weights, _ execution: ExecutionOptionGroup) -> LoadedModel {
+        let cache = CompiledModelCache()
+        return LoadedModel(
+            predict: { input, h, w in
+                try SwiftFP32Model.validate(height: h, width: w, count: input.count)
+                return try cache.model(h, w) {
+                    try CompiledModel(graph: Compiler.compile(weights, height: h, width: w), backend: execution.makeBackend())
+                }.predict(input)
+            },
+            classes: weights.config.numClasses, description: weights.config.description, fixedSize: nil,
+            macs: { weights.config.macs(height: $0, width: $1) })
+    }
+}
+
+/// Compiled models by input size, for inputs of several sizes in one `run`.
+final class CompiledModelCache {
+    private var models: [String: CompiledModel] = [:]
+
+    func model(_ h: Int, _ w: Int, make: () throws -> CompiledModel) rethrows -> CompiledModel {
+        if let m = models["\(h)x\(w)"] { return m }
+        let m = try make()
+        models["\(h)x\(w)"] = m
+        return m
+    }
+}
+
+/// `--backend`: which implementation runs the ops.
+enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
+    /// XNNPACK and cnx-edge's C kernels, chosen from the CPU's features (package trait `Native`).
+    case native
+    /// Pure Swift with SIMD types; no C library.
+    case swift
+
+    /// `native` where it was built in, else `swift`.
+    static var defaultChoice: BackendChoice {
+        #if Native
+        .native
+        #else
+        .swift
+        #endif
     }
 }
 
@@ -61,11 +97,33 @@ struct ExecutionOptionGroup: ParsableArguments {
     @Option(help: "Worker threads (results do not depend on it).")
     var threads: Int = 1
 
+    @Option(help: "Backend: native (XNNPACK + C kernels, when built with the Native trait) or swift.")
+    var backend: BackendChoice = .defaultChoice
+
     func validate() throws {
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+        #if !Native
+        if backend == .native {
+            throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift")
+        }
+        #endif
     }
 
     var executionOptions: ExecutionOptions { ExecutionOptions(threads: threads) }
+
+    /// A new, unprepared backend of the chosen kind.
+    func makeBackend() -> any Backend {
+        switch backend {
+        case .native:
+            #if Native
+            return NativeBackend(options: executionOptions)
+            #else
+            preconditionFailure("validate() refuses --backend native without the Native trait")
+            #endif
+        case .swift:
+            return SwiftBackend(options: executionOptions)
+        }
+    }
 }
 
 /// `--size 224` or `--size 160x256` (height x width), multiples of 32.

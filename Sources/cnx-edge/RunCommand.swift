@@ -42,9 +42,9 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let model: LoadedModel = if let compiled = modelOptions.compiled {
-                try .compiled(compiled, execution.executionOptions)
+                try .compiled(compiled, execution)
             } else {
-                .direct(try modelOptions.loadWeights(), execution.executionOptions)
+                .direct(try modelOptions.loadWeights(), execution)
             }
             // A compiled model runs at the size it was compiled for.
             let size = model.fixedSize ?? size

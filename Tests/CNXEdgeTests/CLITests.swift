@@ -144,3 +144,33 @@ struct CLITests {
         #expect(usage.status == 64)
     }
 }
+
+extension CLITests {
+    @Test("--backend: every backend built in gives timm's logits; bench reports the backend")
+    func backends() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let vectors = try ReferenceFiles.vectors("convnextv2_femto_vectors.safetensors")
+        let v = try #require(vectors["input_random_160x256"])
+        let input = dir.appendingPathComponent("x.npy").path
+        try NumpyArray(shape: v.shape, values: v.values).npyData().write(to: URL(fileURLWithPath: input))
+        var backends = ["swift"]
+        #if Native
+        backends.append("native")
+        #endif
+        for backend in backends {
+            let logits = dir.appendingPathComponent("\(backend).npy").path
+            let r = try Self.run(["run", "--backend", backend, "--threads", "2", "--weights",
+                                  ReferenceFiles.reference("convnextv2_femto.f16.safetensors"), "--dump-logits", logits, input])
+            #expect(r.status == 0, "\(backend): \(r.stderr)")
+            let error = relativeL2Error(try NumpyArray(contentsOf: logits).values, try #require(vectors["logits_random_160x256"]).values)
+            #expect(error <= 1e-4, "\(backend): \(error)")
+            let bench = try Self.run(["bench", "--backend", backend, "--iterations", "1", "--warmup", "0", "--size", "64", "--json"])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any])
+            #expect(json["backend"] as? String == backend)
+        }
+        #if !Native
+        #expect(try Self.run(["bench", "--backend", "native"]).status == 64)
+        #endif
+    }
+}
