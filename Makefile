@@ -18,13 +18,16 @@ build: bootstrap
 bench: build
 	$(RELEASE_BIN) bench --model atto
 
-# The whole suite with this CPU's flags; then, if those flags changed the kernels' code paths,
-# the kernel and reference-parity tests again on the portable build every other user gets.
+# 1. The whole suite with this CPU's flags. 2. If those flags changed the Swift kernels' code
+# paths, the kernel, parity and CLI tests again on the portable build every other user gets.
+# 3. The package without the Native trait (no XNNPACK, no C kernels): parity and CLI tests.
 test: bootstrap
 	$(SWIFT) test $(TEST_FLAGS) $(SWIFT_CPU_FLAGS)
 ifneq ($(strip $(SWIFT_CPU_FLAGS)),)
 	$(SWIFT) test $(TEST_FLAGS) --scratch-path .build-portable --filter 'KernelTests|ReferenceModelTests|CLITests'
 endif
+	$(SWIFT) test $(TEST_FLAGS) --disable-default-traits --scratch-path .build-notraits \
+		--filter 'ReferenceModelTests|CompiledModelTests|CLITests'
 
 clean:
-	rm -rf .build .build-portable
+	rm -rf .build .build-portable .build-notraits
