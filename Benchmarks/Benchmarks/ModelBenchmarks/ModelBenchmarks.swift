@@ -2,16 +2,36 @@ import Benchmark
 import BenchmarkSupport
 import CNXEdge
 
-/// Whole-model rows: batch-1 `predict` on one 224x224 image with deterministic synthetic weights
+/// Whole-model rows: batch-1 inference on one 224x224 image with deterministic synthetic weights
 /// (latency does not depend on the weight values). Named
 /// `model/<model>-<input size>-<precision>__<backend>-<threads>t`; `throughput` is images per second
 /// and `MAC/s` uses ``ModelConfig/macs(height:width:)``.
+///
+/// - `__native-Nt`, `__swift-Nt`: the compiled graph (`Compiler.compile`) run by `CompiledModel`
+///   on ``NativeBackend`` (only with the `Native` trait) or ``SwiftBackend``.
+/// - `__swift-direct-Nt`: ``SwiftFP32Model``, the hand-written Swift executor (no graph).
 let benchmarks: @Sendable () -> Void = {
-    let rows: [(size: ModelSize, threads: Int)] = [(.atto, 1), (.atto, 2), (.femto, 1), (.pico, 1)]
-    for row in rows {
+    let side = 224
+    var compiled: [(backend: String, threads: Int)] = [("swift", 1), ("swift", 2)]
+    #if Native
+    compiled = [("native", 1), ("native", 2)] + compiled
+    #endif
+    let atto = ModelConfig(.atto)
+    for row in compiled {
+        let name = "model/\(atto)-\(side)-fp32__\(row.backend)-\(row.threads)t"
+        Benchmark(name, configuration: .model(seconds: 10, maxIterations: 50)) { benchmark, state in
+            try benchmark.measuringMACs(state.macs) {
+                blackHole(try state.model.predict(state.input))
+            }
+        } setup: {
+            try CompiledModelState(config: atto, backend: row.backend, threads: row.threads, side: side)
+        }
+    }
+
+    let direct: [(size: ModelSize, threads: Int)] = [(.atto, 1), (.atto, 2), (.femto, 1), (.pico, 1)]
+    for row in direct {
         let config = ModelConfig(row.size)
-        let side = 224
-        let name = "model/\(config)-\(side)-fp32__swift-\(row.threads)t"
+        let name = "model/\(config)-\(side)-fp32__swift-direct-\(row.threads)t"
         Benchmark(name, configuration: .model(seconds: 10, maxIterations: 50)) { benchmark, state in
             try benchmark.measuringMACs(state.macs) {
                 blackHole(try state.model.predict(state.input, height: side, width: side))
@@ -30,6 +50,28 @@ final class ModelState: @unchecked Sendable {
 
     init(config: ModelConfig, threads: Int, side: Int) {
         model = SwiftFP32Model(weights: .synthetic(config: config), options: ExecutionOptions(threads: threads))
+        input = gaussianArray(3 * side * side, std: 1, seed: 11)
+        macs = config.macs(height: side, width: side)
+    }
+}
+
+/// A compiled graph with a prepared backend and its arena, and one input, built outside the measurement.
+final class CompiledModelState: @unchecked Sendable {
+    let model: CompiledModel
+    let input: [Float]
+    let macs: Int
+
+    init(config: ModelConfig, backend name: String, threads: Int, side: Int) throws {
+        let graph = try Compiler.compile(.synthetic(config: config), height: side, width: side)
+        let options = ExecutionOptions(threads: threads)
+        let backend: any Backend
+        switch name {
+        #if Native
+        case "native": backend = NativeBackend(options: options)
+        #endif
+        default: backend = SwiftBackend(options: options)
+        }
+        model = try CompiledModel(graph: graph, backend: backend)
         input = gaussianArray(3 * side * side, std: 1, seed: 11)
         macs = config.macs(height: side, width: side)
     }
