@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Runs batch-1 inference on a fixed random input and reports min/p50/p90/p99/mean latency. \
             Without --weights it uses deterministic synthetic weights of the chosen size (latency \
-            does not depend on the weight values). Build with 'swift build -c release' for real figures.
+            does not depend on the weight values). Also reports the load time (reading the weights or             .cnx file to a ready compiled model) and the time to the first result (load + one run).             --profile adds a pass of --iterations runs timed op by op. Build with 'swift build -c             release' for real figures.
             """
     )
 
@@ -28,6 +28,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print the results as JSON.")
     var json = false
 
+    @Flag(help: "After the timed runs, time each op over --iterations more runs; show time per op kind and per op.")
+    var profile = false
+
     func validate() throws {
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
@@ -35,6 +38,8 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            var rng = SplitMix64(seed: 1)
+            let loadStart = DispatchTime.now().uptimeNanoseconds
             let model: LoadedModel
             let source: String
             if let path = modelOptions.compiled {
@@ -48,24 +53,29 @@ struct BenchCommand: ParsableCommand {
                 model = .direct(.synthetic(config: ModelConfig(size)), execution)
                 source = "synthetic (deterministic, no --weights given)"
             }
-            let size = model.fixedSize ?? size
-            var rng = SplitMix64(seed: 1)
-            let input = (0..<(3 * size.height * size.width)).map { _ in rng.nextGaussian() }
-            for _ in 0..<warmup { _ = try model.predict(input, size.height, size.width) }
+            let inputSize = model.fixedSize ?? size
+            let compiled = try model.compiledModel(inputSize.height, inputSize.width)
+            let loadMs = Self.milliseconds(since: loadStart)
+            let input = (0..<(3 * inputSize.height * inputSize.width)).map { _ in rng.nextGaussian() }
+            let firstStart = DispatchTime.now().uptimeNanoseconds
+            _ = try compiled.predict(input)
+            let firstResultMs = loadMs + Self.milliseconds(since: firstStart)
+            for _ in 0..<warmup { _ = try compiled.predict(input) }
             var samples: [Double] = []
             samples.reserveCapacity(iterations)
             for _ in 0..<iterations {
                 let start = DispatchTime.now().uptimeNanoseconds
-                _ = try model.predict(input, size.height, size.width)
-                samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                _ = try compiled.predict(input)
+                samples.append(Self.milliseconds(since: start))
             }
             let stats = LatencyStatistics(samples: samples)
             let report = BenchReport(
                 model: model.description, weights: source, backend: execution.backend.rawValue, precision: "fp32",
-                height: size.height, width: size.width, threads: execution.threads,
+                height: inputSize.height, width: inputSize.width, threads: execution.threads,
                 iterations: iterations, warmup: warmup,
-                gmac: Double(model.macs(size.height, size.width)) / 1e9,
-                latencyMs: stats, imagesPerSecond: stats.imagesPerSecond)
+                gmac: Double(model.macs(inputSize.height, inputSize.width)) / 1e9,
+                latencyMs: stats, imagesPerSecond: stats.imagesPerSecond, loadMs: loadMs, firstResultMs: firstResultMs,
+                profile: profile ? try BenchProfile.measure(compiled, input: input, iterations: iterations) : nil)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -74,6 +84,12 @@ struct BenchCommand: ParsableCommand {
                 print(report.text)
             }
         }
+    }
+}
+
+extension BenchCommand {
+    static func milliseconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
 }
 
@@ -91,6 +107,12 @@ struct BenchReport: Encodable {
     var gmac: Double
     var latencyMs: LatencyStatistics
     var imagesPerSecond: Double
+    /// Reading the weights or `.cnx` file to a compiled, prepared model for the bench size.
+    var loadMs: Double
+    /// ``loadMs`` plus the first run.
+    var firstResultMs: Double
+    /// With `--profile`.
+    var profile: BenchProfile?
 
     var text: String {
         func ms(_ v: Double) -> String { String(format: "%.2f", v) }
@@ -101,6 +123,7 @@ struct BenchReport: Encodable {
             \(iterations) runs after \(warmup) warm-up
             latency ms  min \(ms(l.min))  p50 \(ms(l.p50))  p90 \(ms(l.p90))  p99 \(ms(l.p99))  mean \(ms(l.mean))
             throughput  \(String(format: "%.1f", imagesPerSecond)) images/s
-            """
+            load \(ms(loadMs)) ms, first result \(ms(firstResultMs)) ms
+            """ + (profile.map { "\n\n" + $0.text } ?? "")
     }
 }

@@ -33,14 +33,22 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Fold each GRN into the following 1x1 convolution (measured no faster on Atto; off by default).")
     var foldGRN = false
 
+    @Option(help: "Backend whose kernels to show: native (when built with the Native trait) or swift.")
+    var backend: BackendChoice = .defaultChoice
+
     func validate() throws {
+        #if !Native
+        if backend == .native {
+            throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift")
+        }
+        #endif
         guard (path == nil) != (weights == nil) else { throw ValidationError("give either MODEL.cnx or --weights FILE") }
     }
 
     func run() throws {
         try reportingErrors {
             if let path {
-                let compiled = try CompiledModel(contentsOf: path)
+                let compiled = try CompiledModel(contentsOf: path, backend: backend.makeBackend())
                 print("\(path): input \(compiled.graph.inputHeight)x\(compiled.graph.inputWidth), \(compiled.graph.ops.count) ops")
                 Self.table(compiled.graph, compiled.backend)
                 return
@@ -53,27 +61,27 @@ struct InspectCommand: ParsableCommand {
             }
             guard let shown else { throw ValidationError("no pass named '\(after)' ran") }
             print("\(w.config) \(size) after \(after): \(shown.ops.count) ops")
-            Self.table(shown, SwiftBackend())
+            Self.table(shown, backend.makeBackend())
         }
     }
 
-    /// One row per op, then the totals and the arena the memory plan needs.
+    /// One row per op, with the backend and kernel that run it and why, then the totals and the arena the memory plan needs.
     static func table(_ g: Graph, _ backend: any Backend) {
         func row(_ cells: [String]) -> String {
-            let widths = [-4, 16, 22, 22, -12, -12, 0]
+            let widths = [-4, 16, 16, 16, -11, -10, 0]
             return zip(cells, widths).map { cell, w in
                 let pad = String(repeating: " ", count: max(0, abs(w) - cell.count))
                 return w < 0 ? pad + cell : cell + pad
             }.joined(separator: "  ")
         }
         func shape(_ t: TensorID) -> String { g[t].shape.map(String.init).joined(separator: "x") }
-        print(row(["#", "op", "input", "output", "MACs", "weight B", "kernel (\(backend.name) backend)"]))
+        print(row(["#", "op", "input", "output", "MACs", "weight B", "backend: kernel (why)"]))
         var bytes = 0
         for (i, op) in g.ops.enumerated() {
             let w = op.weightBytes(in: g)
             bytes += w
             print(row(["\(i)", op.kind, shape(op.inputs[0]), shape(op.outputs[0]), "\(op.macs(in: g))", "\(w)",
-                       backend.kernelName(for: op)]))
+                       "\(backend.name): \(backend.kernelName(for: op)) (\(backend.selectionReason(for: op)))"]))
         }
         let plan = MemoryPlanner.plan(g) { backend.scratchBytes(for: g.ops[$0], in: g) }
         print("total: \(g.macs) MACs (\(String(format: "%.3f", Double(g.macs) / 1e9)) G), \(bytes) weight bytes (unpacked), arena \(plan.arenaBytes) bytes")

@@ -39,27 +39,32 @@ struct LoadedModel {
     /// The compiled input size, which inputs must have; `nil` for any size.
     let fixedSize: InputSize?
     let macs: (_ height: Int, _ width: Int) -> Int
+    /// The compiled model that runs inputs of `height`x`width` (compiled on first use for weights).
+    let compiledModel: (_ height: Int, _ width: Int) throws -> CompiledModel
 
     static func compiled(_ path: String, _ execution: ExecutionOptionGroup) throws -> LoadedModel {
         let model = try CompiledModel(contentsOf: path, backend: execution.makeBackend())
         let g = model.graph
         return LoadedModel(predict: { input, _, _ in try model.predict(input) }, classes: g[g.output].elementCount,
                            description: "compiled \(path)", fixedSize: InputSize(height: g.inputHeight, width: g.inputWidth),
-                           macs: { _, _ in g.macs })
+                           macs: { _, _ in g.macs }, compiledModel: { _, _ in model })
     }
 
     /// Compiles `weights` the first time each input size is seen, on a fresh backend of the chosen kind.
     static func direct(_ weights: ConvNeXtV2Weights, _ execution: ExecutionOptionGroup) -> LoadedModel {
         let cache = CompiledModelCache()
+        let compiled = { (h: Int, w: Int) throws -> CompiledModel in
+            try cache.model(h, w) {
+                try CompiledModel(graph: Compiler.compile(weights, height: h, width: w), backend: execution.makeBackend())
+            }
+        }
         return LoadedModel(
             predict: { input, h, w in
                 try SwiftFP32Model.validate(height: h, width: w, count: input.count)
-                return try cache.model(h, w) {
-                    try CompiledModel(graph: Compiler.compile(weights, height: h, width: w), backend: execution.makeBackend())
-                }.predict(input)
+                return try compiled(h, w).predict(input)
             },
             classes: weights.config.numClasses, description: weights.config.description, fixedSize: nil,
-            macs: { weights.config.macs(height: $0, width: $1) })
+            macs: { weights.config.macs(height: $0, width: $1) }, compiledModel: compiled)
     }
 }
 
@@ -112,16 +117,22 @@ struct ExecutionOptionGroup: ParsableArguments {
     var executionOptions: ExecutionOptions { ExecutionOptions(threads: threads) }
 
     /// A new, unprepared backend of the chosen kind.
-    func makeBackend() -> any Backend {
-        switch backend {
+    func makeBackend() -> any Backend { backend.makeBackend(executionOptions) }
+}
+
+extension BackendChoice {
+    /// A new, unprepared backend of this kind; `validate()` of the option group that parsed it
+    /// refuses `native` in a build without the Native trait.
+    func makeBackend(_ options: ExecutionOptions = .init()) -> any Backend {
+        switch self {
         case .native:
             #if Native
-            return NativeBackend(options: executionOptions)
+            return NativeBackend(options: options)
             #else
             preconditionFailure("validate() refuses --backend native without the Native trait")
             #endif
         case .swift:
-            return SwiftBackend(options: executionOptions)
+            return SwiftBackend(options: options)
         }
     }
 }

@@ -10,6 +10,9 @@ public protocol Backend: AnyObject {
     func supports(_ op: FusedOp) -> Bool
     /// The kernel that runs `op`, e.g. `f32-pwconv-gelu__swift`.
     func kernelName(for op: FusedOp) -> String
+    /// Why ``kernelName(for:)`` was chosen for `op` on this machine, e.g. `AVX-512 found by cpuinfo`
+    /// or `portable Swift SIMD`; shown by `inspect`.
+    func selectionReason(for op: FusedOp) -> String
     /// Scratch bytes `op` needs while it runs, reserved by the memory planner.
     func scratchBytes(for op: FusedOp, in graph: Graph) -> Int
     /// Packs `graph`'s constants. Called once before ``execute(op:_:)``.

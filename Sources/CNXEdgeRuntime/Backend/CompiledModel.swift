@@ -50,6 +50,30 @@ public final class CompiledModel: @unchecked Sendable {
         }
     }
 
+    /// Runs one image op by op with a clock read around each op, for profiling; the plain
+    /// ``predict(_:tap:)`` reads no clock.
+    /// - Parameters:
+    ///   - input: as for ``predict(_:tap:)``.
+    ///   - opNanoseconds: one entry per op of ``graph``; each op's wall time (monotonic clock) is
+    ///     added to its entry, so repeated calls accumulate.
+    /// - Returns: the logits.
+    /// - Throws: ``ExecutionError`` for a wrong element count or a non-finite value.
+    public func predict(_ input: [Float], opNanoseconds: inout [UInt64]) throws -> [Float] {
+        precondition(opNanoseconds.count == graph.ops.count, "opNanoseconds needs one entry per op")
+        try SwiftFP32Model.validate(height: graph.inputHeight, width: graph.inputWidth, count: input.count)
+        if let bad = input.firstIndex(where: { !$0.isFinite }) { throw ExecutionError.nonFiniteInput(index: bad) }
+        return input.withUnsafeBufferPointer { p in
+            let buffers = ExecutionBuffers(arena: arena, plan: plan, inputID: graph.input, input: p.baseAddress!)
+            for i in graph.ops.indices {
+                let start = DispatchTime.now().uptimeNanoseconds
+                backend.execute(op: i, buffers)
+                opNanoseconds[i] += DispatchTime.now().uptimeNanoseconds - start
+            }
+            let out = buffers.float(graph.output)
+            return Array(UnsafeBufferPointer(start: out, count: graph[graph.output].elementCount))
+        }
+    }
+
     private func report(_ op: FusedOp, _ buffers: ExecutionBuffers, _ tap: ActivationTap) {
         for t in op.outputs where graph[t].shape.count == 4 && graph[t].dataType == .float32 {
             let s = graph[t].shape

@@ -21,6 +21,13 @@ extension NativeBackend {
         }
         func pointwise(_ w: TensorID, _ b: TensorID) -> Pointwise {
             let s = graph[w].shape, n = s[0], k = s.dropFirst().reduce(1, *)
+            if let stored = graph.packedConstants[w], stored.layout == .pointwisePanels {
+                let bias = values(b)
+                let packed = AlignedFloatBuffer(count: cnx_f32_pwconv_packed_size(n, k) / 4) { p in
+                    Self.repackPanels(stored, outputs: n, inputs: k, bias: bias, into: p)
+                }
+                return Pointwise(packed: packed, outputChannels: n, inputChannels: k)
+            }
             let weights = values(w), bias = values(b)
             let packed = AlignedFloatBuffer(count: cnx_f32_pwconv_packed_size(n, k) / 4) { p in
                 cnx_f32_pwconv_pack(n, k, weights, bias, p)
@@ -52,6 +59,25 @@ extension NativeBackend {
         self.graph = graph
     }
 
+    /// A 1x1 convolution's weights stored in the Swift backend's 16-wide panels (`[panel][k][16]`)
+    /// rewritten as `cnx_f32_pwconv_pack` would (`[panel][bias, k][16]`) without unpacking them
+    /// first: the same values in the same places, since both use 16 lanes. `packed` is zeroed and
+    /// `cnx_f32_pwconv_packed_size(outputs, inputs)` bytes long; lanes past `outputs` stay zero.
+    static func repackPanels(_ stored: PackedConstant, outputs n: Int, inputs k: Int, bias: [Float],
+                             into packed: UnsafeMutablePointer<Float>) {
+        let source = stored.base.assumingMemoryBound(to: Float.self)
+        for panel in 0..<(n + 15) / 16 {
+            let lanes = min(16, n - panel * 16)
+            let to = packed + panel * (k + 1) * 16, from = source + panel * k * 16
+            for lane in 0..<lanes { to[lane] = bias[panel * 16 + lane] }
+            if lanes == 16 {
+                (to + 16).update(from: from, count: k * 16)
+            } else {
+                for kk in 0..<k { (to + (kk + 1) * 16).update(from: from + kk * 16, count: lanes) }
+            }
+        }
+    }
+
     /// Constant `t`'s values row-major in its shape, from ``Graph/constants`` or unpacked from the
     /// Swift layout a `.cnx` file stores it in (``ConstantLayout``).
     static func values(of t: TensorID, in graph: Graph) -> [Float] {
@@ -61,18 +87,23 @@ extension NativeBackend {
         switch c.layout {
         case .raw, .bias16, .bias8: return Array(stored.prefix(n))
         case .pointwisePanels:
-            // ceil(out/16) panels of [rest][16].
+            // ceil(out/16) panels of [rest][16]; row by row, so no division per element.
             let out = shape[0], rest = n / out
-            return (0..<n).map { i in
-                let (j, k) = i.quotientAndRemainder(dividingBy: rest)
-                return stored[(j / 16) * rest * 16 + k * 16 + j % 16]
+            return [Float](unsafeUninitializedCapacity: n) { values, count in
+                for j in 0..<out {
+                    let panel = (j / 16) * rest * 16 + j % 16, row = j * rest
+                    for k in 0..<rest { values[row + k] = stored[panel + k * 16] }
+                }
+                count = n
             }
         case .depthwiseTaps:
             // [49][ceil(C/8)·8].
             let channels = shape[0], padded = (channels + 7) / 8 * 8
-            return (0..<n).map { i in
-                let (ch, tap) = i.quotientAndRemainder(dividingBy: 49)
-                return stored[tap * padded + ch]
+            return [Float](unsafeUninitializedCapacity: n) { values, count in
+                for ch in 0..<channels {
+                    for tap in 0..<49 { values[ch * 49 + tap] = stored[tap * padded + ch] }
+                }
+                count = n
             }
         }
     }

@@ -96,6 +96,19 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         }
     }
 
+    /// The instruction set picked at start-up and where it came from; ops whose kernel list names
+    /// a `__swift` step say that part runs the shared Swift code.
+    public func selectionReason(for op: FusedOp) -> String {
+        let found: String
+        switch isa {
+        case cnx_isa_avx512: found = "AVX-512 found by cpuinfo"
+        case cnx_isa_avx2: found = "AVX2 + FMA found by cpuinfo"
+        case cnx_isa_neon: found = "NEON found by cpuinfo"
+        default: found = "no SIMD extension found by cpuinfo: scalar C"
+        }
+        return kernelName(for: op).contains("__swift") ? found + "; __swift steps: Swift code shared with the swift backend" : found
+    }
+
     /// The stem's patches, the downsample's normalised input and patches, GRN's scale vector, the
     /// per-block partial sums of squares after a 1x1+GELU and the head's pooled vector.
     public func scratchBytes(for op: FusedOp, in graph: Graph) -> Int {

@@ -56,6 +56,9 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
         }
     }
 
+    /// Every op runs on the same kernels on every CPU: Swift SIMD types, no feature detection.
+    public func selectionReason(for op: FusedOp) -> String { "portable Swift SIMD" }
+
     public func scratchBytes(for op: FusedOp, in graph: Graph) -> Int {
         switch op {
         case let .stem(p): graph[p.output].shape[1] * graph[p.output].shape[2] * 48 * 4
