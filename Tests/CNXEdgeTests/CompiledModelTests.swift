@@ -24,16 +24,13 @@ struct CompiledModelTests {
                 let err = relativeL2Error(logits, try #require(vectors["logits_" + tag]).values)
                 worst = max(worst, err)
                 #expect(err <= ReferenceModelTests.tolerance, "\(m.size) \(tag) fold=\(fold) logits: \(err)")
-                var compared = 0
-                for (key, ref) in vectors where key.hasSuffix("_" + tag) && !key.hasPrefix("input_") && !key.hasPrefix("logits_") {
-                    let name = String(key.dropLast(tag.count + 1))
-                    // A folded `sSbB_norm` lacks its affine by design; `dwconv` and `fc2` are inside fused ops.
-                    guard let ours = seen[name], !(fold && name.hasSuffix("_norm")) else { continue }
-                    let e = relativeL2Error(ours, ref.values)
+                // A folded `sSbB_norm` lacks its affine by design; `dwconv` and `fc2` are inside fused ops.
+                let errors = intermediateErrors(seen, vectors, tag: tag) { fold && $0.hasSuffix("_norm") }
+                for (name, e) in errors {
                     worst = max(worst, e)
                     #expect(e <= ReferenceModelTests.tolerance, "\(m.size) \(tag) fold=\(fold) \(name): \(e)")
-                    compared += 1
                 }
+                let compared = errors.count
                 if tag == "random_224" {
                     // stem + 4 stages, plus norm/gelu/grn of the stored atto block when unfolded (gelu/grn when folded).
                     let blockTaps = fold ? (foldGRN ? 1 : 2) : 3

@@ -40,16 +40,13 @@ struct NativeBackendTests {
                     let vsSwift = relativeL2Error(logits, swift)
                     worstBackend = max(worstBackend, vsSwift)
                     #expect(vsSwift <= Self.backendTolerance, "\(m.size) \(tag) fold=\(fold) grn=\(foldGRN) t=\(threads) native vs swift: \(vsSwift)")
-                    var compared = 0
-                    for (key, ref) in vectors where key.hasSuffix("_" + tag) && !key.hasPrefix("input_") && !key.hasPrefix("logits_") {
-                        let name = String(key.dropLast(tag.count + 1))
-                        // A folded `sSbB_norm` lacks its affine by design; `dwconv` and `fc2` are inside fused ops.
-                        guard let ours = seen[name], !(fold && name.hasSuffix("_norm")) else { continue }
-                        let e = relativeL2Error(ours, ref.values)
+                    // A folded `sSbB_norm` lacks its affine by design; `dwconv` and `fc2` are inside fused ops.
+                    let errors = intermediateErrors(seen, vectors, tag: tag) { fold && $0.hasSuffix("_norm") }
+                    for (name, e) in errors {
                         worst = max(worst, e)
                         #expect(e <= ReferenceModelTests.tolerance, "\(m.size) \(tag) fold=\(fold) t=\(threads) \(name): \(e)")
-                        compared += 1
                     }
+                    let compared = errors.count
                     if tag == "random_224" {
                         let blockTaps = fold ? (foldGRN ? 1 : 2) : 3
                         #expect(compared == 5 + (m.size == .atto ? blockTaps : 0), "\(m.size) fold=\(fold) grn=\(foldGRN): compared \(compared)")

@@ -31,15 +31,12 @@ struct ReferenceModelTests {
             let err = relativeL2Error(logits, reference.values)
             worst = max(worst, err)
             #expect(err <= Self.tolerance, "\(m.size) \(tag) logits: relative error \(err)")
-            var compared = 0
-            for (key, ref) in vectors where key.hasSuffix("_" + tag) && !key.hasPrefix("input_") && !key.hasPrefix("logits_") {
-                let name = String(key.dropLast(tag.count + 1))
-                let ours = try #require(seen[name], "no activation named \(name)")
-                let e = relativeL2Error(ours, ref.values)
+            let errors = intermediateErrors(seen, vectors, tag: tag)
+            for (name, e) in errors {
                 worst = max(worst, e)
                 #expect(e <= Self.tolerance, "\(m.size) \(tag) \(name): relative error \(e)")
-                compared += 1
             }
+            let compared = errors.count
             if tag == "random_224" || tag == "image_0" {
                 // stem + 4 stages, plus the 5 block internals for atto.
                 #expect(compared == (m.size == .atto ? 10 : 5), "\(m.size) \(tag): compared \(compared) intermediates")

@@ -39,3 +39,17 @@ public func relativeL2Error(_ a: [Float], _ b: [Float]) -> Double {
     }
     return (num / max(den, .leastNonzeroMagnitude)).squareRoot()
 }
+
+/// Relative L2 error of every intermediate the vectors file stores for `tag` (all keys `<name>_<tag>`
+/// other than the input and the logits) that `seen` holds and `skip` does not exclude, by name.
+public func intermediateErrors(
+    _ seen: [String: [Float]], _ vectors: [String: (shape: [Int], values: [Float])], tag: String,
+    skip: (String) -> Bool = { _ in false }
+) -> [(name: String, error: Double)] {
+    vectors.keys.sorted().compactMap { key in
+        guard key.hasSuffix("_" + tag), !key.hasPrefix("input_"), !key.hasPrefix("logits_") else { return nil }
+        let name = String(key.dropLast(tag.count + 1))
+        guard let ours = seen[name], !skip(name), let reference = vectors[key] else { return nil }
+        return (name, relativeL2Error(ours, reference.values))
+    }
+}
