@@ -13,10 +13,13 @@ extension SwiftBackend {
             layerNorm(out, rows: y.h * y.w, y.c, norm, out)
         case let .depthwiseConvLN(p, weights, norm):
             let x = nhwc(p.input), input = buffers.float(p.input), out = buffers.float(p.output)
+            // One parallel round: each worker normalises the pixels of the rows it convolved.
+            let gamma = UnsafePointer(norm.gamma.base), beta = UnsafePointer(norm.beta.base), eps = norm.epsilon
             runner.forEachChunk(x.h) { rows in
                 f32DepthwiseConv7x7(input: input, height: x.h, width: x.w, weights: weights, outputRows: rows, output: out)
+                f32LayerNorm(input: out, rows: (rows.lowerBound * x.w)..<(rows.upperBound * x.w), channels: x.c,
+                             gamma: gamma, beta: beta, eps: eps, output: out)
             }
-            layerNorm(out, rows: x.h * x.w, x.c, norm, out)
         case let .pointwiseGELU(p, weights):
             let y = nhwc(p.output), out = buffers.float(p.output), sums = buffers.double(p.sumOfSquares)
             gemm(buffers.float(p.input), rows: y.h * y.w, weights, .gelu, nil, out)
