@@ -59,7 +59,8 @@ public struct PointwiseGELUParameters: Sendable, Equatable {
     public var input: TensorID
     /// NHWC `[1, H, W, Cout]`.
     public var output: TensorID
-    /// float64 `[Cout]`: `Σ_pixels output²` per channel, summed in increasing pixel order.
+    /// float64 `[Cout]`: `Σ_pixels output²` per channel, summed in an order fixed by the backend
+    /// (increasing pixel order on swift, fixed 256-pixel blocks on native), never by the thread count.
     public var sumOfSquares: TensorID
     /// `[Cout, Cin]`.
     public var weight: TensorID
