@@ -37,16 +37,11 @@ public final class CompiledModel: @unchecked Sendable {
     /// - Returns: the logits.
     /// - Throws: ``ExecutionError`` for a wrong element count or a non-finite value.
     public func predict(_ input: [Float], tap: ActivationTap? = nil) throws -> [Float] {
-        try SwiftFP32Model.validate(height: graph.inputHeight, width: graph.inputWidth, count: input.count)
-        if let bad = input.firstIndex(where: { !$0.isFinite }) { throw ExecutionError.nonFiniteInput(index: bad) }
-        return input.withUnsafeBufferPointer { p in
-            let buffers = ExecutionBuffers(arena: arena, plan: plan, inputID: graph.input, input: p.baseAddress!)
+        try run(input) { buffers in
             for i in graph.ops.indices {
                 backend.execute(op: i, buffers)
                 if let tap { report(graph.ops[i], buffers, tap) }
             }
-            let out = buffers.float(graph.output)
-            return Array(UnsafeBufferPointer(start: out, count: graph[graph.output].elementCount))
         }
     }
 
@@ -60,15 +55,24 @@ public final class CompiledModel: @unchecked Sendable {
     /// - Throws: ``ExecutionError`` for a wrong element count or a non-finite value.
     public func predict(_ input: [Float], opNanoseconds: inout [UInt64]) throws -> [Float] {
         precondition(opNanoseconds.count == graph.ops.count, "opNanoseconds needs one entry per op")
+        var times = opNanoseconds
+        defer { opNanoseconds = times }
+        return try run(input) { buffers in
+            for i in graph.ops.indices {
+                let start = DispatchTime.now().uptimeNanoseconds
+                backend.execute(op: i, buffers)
+                times[i] += DispatchTime.now().uptimeNanoseconds - start
+            }
+        }
+    }
+
+    /// Checks `input`, hands `ops` the buffers of one run, and returns the logits it left.
+    private func run(_ input: [Float], _ ops: (ExecutionBuffers) -> Void) throws -> [Float] {
         try SwiftFP32Model.validate(height: graph.inputHeight, width: graph.inputWidth, count: input.count)
         if let bad = input.firstIndex(where: { !$0.isFinite }) { throw ExecutionError.nonFiniteInput(index: bad) }
         return input.withUnsafeBufferPointer { p in
             let buffers = ExecutionBuffers(arena: arena, plan: plan, inputID: graph.input, input: p.baseAddress!)
-            for i in graph.ops.indices {
-                let start = DispatchTime.now().uptimeNanoseconds
-                backend.execute(op: i, buffers)
-                opNanoseconds[i] += DispatchTime.now().uptimeNanoseconds - start
-            }
+            ops(buffers)
             let out = buffers.float(graph.output)
             return Array(UnsafeBufferPointer(start: out, count: graph[graph.output].elementCount))
         }

@@ -184,11 +184,10 @@ public final class SwiftFP32Model: @unchecked Sendable {
         let sums = ws.channelSums.baseAddress!
         sums.update(repeating: 0, count: c)
         f32ChannelSumOfSquares(input: x, pixels: 0..<pixels, channels: c, sums: sums)
-        var meanNorm = 0.0
-        for i in 0..<c { sums[i] = sums[i].squareRoot(); meanNorm += sums[i] }
-        meanNorm /= Double(c)
         let scale = ws.channelScale.baseAddress!
-        for i in 0..<c { scale[i] = 1 + block.grnGamma[i] * Float(sums[i] / (meanNorm + 1e-6)) }
+        block.grnGamma.withUnsafeBufferPointer { gamma in
+            FusedOpMath.grnScale(sums: sums, gamma: gamma.baseAddress!, channels: c, scale: scale)
+        }
         block.grnBeta.withUnsafeBufferPointer { beta in
             runner.forEachChunk(pixels, granularity: 8) { r in
                 f32ChannelScaleBias(data: x, rows: r, channels: c, scale: scale, bias: beta.baseAddress!)
