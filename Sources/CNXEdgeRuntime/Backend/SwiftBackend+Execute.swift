@@ -23,8 +23,8 @@ extension SwiftBackend {
         case let .pointwiseGELU(p, weights):
             let y = nhwc(p.output), out = buffers.float(p.output), sums = buffers.double(p.sumOfSquares)
             gemm(buffers.float(p.input), rows: y.h * y.w, weights, .gelu, nil, out)
-            sums.update(repeating: 0, count: y.c)
-            f32ChannelSumOfSquares(input: out, pixels: 0..<(y.h * y.w), channels: y.c, sums: sums)
+            FusedOpMath.channelSumOfSquares(out, pixels: y.h * y.w, channels: y.c,
+                                            partials: scratch.assumingMemoryBound(to: Double.self), into: sums, runner: runner)
         case let .grn(p, gamma, beta):
             let x = nhwc(p.input), c = x.c
             let scale = scratch.assumingMemoryBound(to: Float.self)

@@ -66,7 +66,10 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
         case let .grn(p): graph[p.input].shape[3] * 4
         case let .head(p): graph[p.input].shape[3] * 4
         case let .pointwise(p): p.inputScale == nil ? 0 : graph[p.input].shape[3] * 4
-        case .depthwiseConvLN, .pointwiseGELU: 0
+        case let .pointwiseGELU(p):
+            FusedOpMath.sumOfSquaresBlocks(pixels: graph[p.output].shape[1] * graph[p.output].shape[2])
+                * graph[p.output].shape[3] * 8
+        case .depthwiseConvLN: 0
         }
     }
 

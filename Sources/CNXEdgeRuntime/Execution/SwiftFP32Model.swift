@@ -182,8 +182,8 @@ public final class SwiftFP32Model: @unchecked Sendable {
     /// fixed order so the result does not depend on the thread count.
     private func grn(_ x: UnsafeMutablePointer<Float>, pixels: Int, channels c: Int, _ block: PackedBlock, _ ws: Workspace) {
         let sums = ws.channelSums.baseAddress!
-        sums.update(repeating: 0, count: c)
-        f32ChannelSumOfSquares(input: x, pixels: 0..<pixels, channels: c, sums: sums)
+        FusedOpMath.channelSumOfSquares(x, pixels: pixels, channels: c, partials: ws.sumPartials.baseAddress!,
+                                        into: sums, runner: runner)
         let scale = ws.channelScale.baseAddress!
         block.grnGamma.withUnsafeBufferPointer { gamma in
             FusedOpMath.grnScale(sums: sums, gamma: gamma.baseAddress!, channels: c, scale: scale)
@@ -207,6 +207,7 @@ final class Workspace {
     let logits: UnsafeMutableBufferPointer<Float>
     let channelSums: UnsafeMutableBufferPointer<Double>
     let channelScale: UnsafeMutableBufferPointer<Float>
+    let sumPartials: UnsafeMutableBufferPointer<Double>
 
     init(config: ModelConfig, height: Int, width: Int) {
         self.height = height
@@ -222,10 +223,14 @@ final class Workspace {
         logits = .allocate(capacity: config.numClasses)
         channelSums = .allocate(capacity: 4 * config.dims[3])
         channelScale = .allocate(capacity: 4 * config.dims[3])
+        sumPartials = .allocate(capacity: (0..<4).map {
+            FusedOpMath.sumOfSquaresBlocks(pixels: pixels0 >> (2 * $0)) * 4 * config.dims[$0]
+        }.max()!)
     }
 
     deinit {
         residual.deallocate(); normed.deallocate(); hidden.deallocate(); patches.deallocate()
         pooled.deallocate(); logits.deallocate(); channelSums.deallocate(); channelScale.deallocate()
+        sumPartials.deallocate()
     }
 }
