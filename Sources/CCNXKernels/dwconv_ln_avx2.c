@@ -28,7 +28,7 @@ static inline CNX_AVX2 __attribute__((always_inline)) void strip(
     const size_t c = p->channels, w = p->width;
     const float* taps = p->packed_weights + cb;
     __m256 acc[STRIP];
-    const __m256 b = _mm256_loadu_ps(taps + 49 * cp);
+    const __m256 b = _mm256_loadu_ps(p->bias + cb);
     for (size_t j = 0; j < STRIP; j++) acc[j] = b;
     for (size_t ky = ky0; ky < ky1; ky++) {
         const float* row = p->input + ((y + ky - 3) * w + x - 3) * c + cb;
@@ -58,7 +58,7 @@ static inline CNX_AVX2 __attribute__((always_inline)) void pixel(
     __m256 acc[4];
     __m256i m[4];
     for (size_t j = 0; j < nc; j++) {
-        acc[j] = _mm256_loadu_ps(taps + 49 * cp + j * 8);
+        acc[j] = _mm256_loadu_ps(p->bias + cb + j * 8);
         m[j] = lane_mask(c - cb - j * 8);
     }
     for (size_t ky = ky0; ky < ky1; ky++) {

@@ -7,8 +7,9 @@
 #define CNX_PW_PANEL 16
 /// Bytes of packed weights a GEMM keeps hot while it sweeps its rows (panels grouped to this size).
 #define CNX_PW_WEIGHT_BLOCK_BYTES (192 * 1024)
-/// Channel padding of packed depthwise weights.
-#define CNX_DW_CHANNEL_PAD 16
+/// Channel padding of packed depthwise weights and bias (fixed by the `.cnx` file format: wider
+/// vectors mask their last channels instead).
+#define CNX_DW_CHANNEL_PAD 8
 
 typedef void (*cnx_pwconv_fn)(const cnx_f32_pwconv_params* p, size_t row_begin, size_t row_end,
                               size_t panel_begin, size_t panel_end);
@@ -46,7 +47,8 @@ const cnx_kernel_table* cnx_kernels_table(cnx_isa isa);
 /// Number of 16-wide panels for `n` output channels.
 static inline size_t cnx_pw_panels(size_t n) { return (n + CNX_PW_PANEL - 1) / CNX_PW_PANEL; }
 
-/// Panels per weight block: all rows of a row range sweep one block before the next.
+/// Panels per weight block: all rows of a row range sweep one block before the next. A panel
+/// counts its `k` weight rows plus its 16 bias floats.
 static inline size_t cnx_pw_group_panels(size_t k) {
     size_t g = CNX_PW_WEIGHT_BLOCK_BYTES / ((k + 1) * CNX_PW_PANEL * sizeof(float));
     g &= ~(size_t)1;  // whole pairs, for the 32-wide AVX-512 tile

@@ -50,12 +50,11 @@ static inline float32x4_t gelu_neon(float32x4_t x) {
 #define MR 4
 
 static inline __attribute__((always_inline)) void tile(
-    size_t mr, size_t k, const float* a, const float* panel, size_t cols, cnx_epilogue epilogue,
+    size_t mr, size_t k, const float* a, const float* w, const float* bias, size_t cols, cnx_epilogue epilogue,
     const float* res, float* out, size_t n) {
     float32x4_t acc[MR][4];
     for (size_t i = 0; i < mr; i++)
-        for (size_t v = 0; v < 4; v++) acc[i][v] = vld1q_f32(panel + 4 * v);
-    const float* w = panel + CNX_PW_PANEL;
+        for (size_t v = 0; v < 4; v++) acc[i][v] = vld1q_f32(bias + 4 * v);
     for (size_t kk = 0; kk < k; kk++) {
         float32x4_t wv[4];
         for (size_t v = 0; v < 4; v++) wv[v] = vld1q_f32(w + kk * CNX_PW_PANEL + 4 * v);
@@ -79,7 +78,7 @@ static inline __attribute__((always_inline)) void tile(
 static void pwconv_neon(
     const cnx_f32_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end) {
     const size_t k = p->input_channels, n = p->output_channels;
-    const size_t stride = (k + 1) * CNX_PW_PANEL;
+    const size_t stride = k * CNX_PW_PANEL;
     const size_t group = cnx_pw_group_panels(k);
     const float* res_base = p->epilogue == cnx_epilogue_residual ? p->residual : p->output;
     for (size_t g = panel_begin; g < panel_end; g += group) {
@@ -90,13 +89,14 @@ static void pwconv_neon(
                 const size_t col = q * CNX_PW_PANEL, cols = n - col < 16 ? n - col : 16;
                 const float* a = p->input + r * k;
                 const float* panel = p->packed_weights + q * stride;
+                const float* bias = p->bias + col;
                 const float* res = res_base + r * n + col;
                 float* out = p->output + r * n + col;
                 switch (mr) {
-                    case 4: tile(4, k, a, panel, cols, p->epilogue, res, out, n); break;
-                    case 3: tile(3, k, a, panel, cols, p->epilogue, res, out, n); break;
-                    case 2: tile(2, k, a, panel, cols, p->epilogue, res, out, n); break;
-                    default: tile(1, k, a, panel, cols, p->epilogue, res, out, n); break;
+                    case 4: tile(4, k, a, panel, bias, cols, p->epilogue, res, out, n); break;
+                    case 3: tile(3, k, a, panel, bias, cols, p->epilogue, res, out, n); break;
+                    case 2: tile(2, k, a, panel, bias, cols, p->epilogue, res, out, n); break;
+                    default: tile(1, k, a, panel, bias, cols, p->epilogue, res, out, n); break;
                 }
             }
         }
@@ -142,7 +142,7 @@ static void dwconv_ln_neon(const cnx_f32_dwconv7x7_ln_params* p, size_t row_begi
             const size_t kx0 = x < 3 ? 3 - x : 0, kx1 = w + 3 - x < 7 ? w + 3 - x : 7;
             float* out = p->output + (y * w + x) * c;
             for (size_t cb = 0; cb < cv; cb += 4) {
-                float32x4_t acc = vld1q_f32(taps + 49 * cp + cb);
+                float32x4_t acc = vld1q_f32(p->bias + cb);
                 for (size_t ky = ky0; ky < ky1; ky++)
                     for (size_t kx = kx0; kx < kx1; kx++)
                         acc = vfmaq_f32(acc, vld1q_f32(p->input + ((y + ky - 3) * w + x + kx - 3) * c + cb),
@@ -150,7 +150,7 @@ static void dwconv_ln_neon(const cnx_f32_dwconv7x7_ln_params* p, size_t row_begi
                 vst1q_f32(out + cb, acc);
             }
             for (size_t ch = cv; ch < c; ch++) {
-                float acc = taps[49 * cp + ch];
+                float acc = p->bias[ch];
                 for (size_t ky = ky0; ky < ky1; ky++)
                     for (size_t kx = kx0; kx < kx1; kx++)
                         acc = fmaf(p->input[((y + ky - 3) * w + x + kx - 3) * c + ch], taps[(ky * 7 + kx) * cp + ch], acc);

@@ -9,17 +9,18 @@
 static void pwconv_scalar(
     const cnx_f32_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end) {
     const size_t k = p->input_channels, n = p->output_channels;
-    const size_t stride = (k + 1) * CNX_PW_PANEL;
+    const size_t stride = k * CNX_PW_PANEL;
     const float* res_base = p->epilogue == cnx_epilogue_residual ? p->residual : p->output;
     for (size_t r = row_begin; r < row_end; r++) {
         const float* a = p->input + r * k;
         for (size_t q = panel_begin; q < panel_end; q++) {
             const float* panel = p->packed_weights + q * stride;
+            const float* bias = p->bias + q * CNX_PW_PANEL;
             float acc[CNX_PW_PANEL];
-            for (size_t j = 0; j < CNX_PW_PANEL; j++) acc[j] = panel[j];
+            for (size_t j = 0; j < CNX_PW_PANEL; j++) acc[j] = bias[j];
             for (size_t kk = 0; kk < k; kk++) {
                 const float x = a[kk];
-                const float* w = panel + (kk + 1) * CNX_PW_PANEL;
+                const float* w = panel + kk * CNX_PW_PANEL;
                 for (size_t j = 0; j < CNX_PW_PANEL; j++) acc[j] += x * w[j];
             }
             const size_t col = q * CNX_PW_PANEL;
@@ -63,7 +64,7 @@ static void dwconv_ln_scalar(const cnx_f32_dwconv7x7_ln_params* p, size_t row_be
             const size_t kx0 = x < 3 ? 3 - x : 0, kx1 = w + 3 - x < 7 ? w + 3 - x : 7;
             float* out = p->output + (y * w + x) * c;
             for (size_t ch = 0; ch < c; ch++) {
-                float acc = taps[49 * cp + ch];
+                float acc = p->bias[ch];
                 for (size_t ky = ky0; ky < ky1; ky++)
                     for (size_t kx = kx0; kx < kx1; kx++)
                         acc += p->input[((y + ky - 3) * w + x + kx - 3) * c + ch] * taps[(ky * 7 + kx) * cp + ch];

@@ -1,5 +1,6 @@
 // f32-pwconv-{none,gelu,residual}__avx2: 6 rows x 16 columns (one packed panel) of ymm
-// accumulators, 12 of the 16 registers. Row remainders use the same code with fewer rows.
+// accumulators, 12 of the 16 registers, started from the panel's 16 bias floats. Row remainders
+// use the same code with fewer rows.
 #if defined(__x86_64__)
 #include "internal.h"
 #include "gelu_avx2.h"
@@ -26,12 +27,11 @@ static inline CNX_AVX2 __attribute__((always_inline)) void store_lanes(
 }
 
 static inline CNX_AVX2 __attribute__((always_inline)) void tile(
-    size_t mr, size_t k, const float* a, const float* panel, size_t cols, cnx_epilogue epilogue,
+    size_t mr, size_t k, const float* a, const float* w, const float* bias, size_t cols, cnx_epilogue epilogue,
     const float* res, float* out, size_t n) {
     __m256 acc0[MR], acc1[MR];
-    const __m256 b0 = _mm256_loadu_ps(panel), b1 = _mm256_loadu_ps(panel + 8);
+    const __m256 b0 = _mm256_loadu_ps(bias), b1 = _mm256_loadu_ps(bias + 8);
     for (size_t i = 0; i < mr; i++) { acc0[i] = b0; acc1[i] = b1; }
-    const float* w = panel + CNX_PW_PANEL;
     for (size_t kk = 0; kk < k; kk++) {
         const __m256 v0 = _mm256_loadu_ps(w + kk * CNX_PW_PANEL), v1 = _mm256_loadu_ps(w + kk * CNX_PW_PANEL + 8);
         for (size_t i = 0; i < mr; i++) {
@@ -48,10 +48,10 @@ static inline CNX_AVX2 __attribute__((always_inline)) void tile(
     }
 }
 
-#define TILE_CASE(R) case R: tile(R, k, a, panel, cols, epilogue, res, out, n); break;
+#define TILE_CASE(R) case R: tile(R, k, a, panel, bias, cols, epilogue, res, out, n); break;
 
-static CNX_AVX2 void tile_any(size_t mr, size_t k, const float* a, const float* panel, size_t cols,
-                              cnx_epilogue epilogue, const float* res, float* out, size_t n) {
+static CNX_AVX2 void tile_any(size_t mr, size_t k, const float* a, const float* panel, const float* bias,
+                              size_t cols, cnx_epilogue epilogue, const float* res, float* out, size_t n) {
     switch (mr) {
         TILE_CASE(6) TILE_CASE(5) TILE_CASE(4) TILE_CASE(3) TILE_CASE(2) TILE_CASE(1)
         default: break;
@@ -61,7 +61,7 @@ static CNX_AVX2 void tile_any(size_t mr, size_t k, const float* a, const float* 
 static CNX_AVX2 void pwconv_avx2(
     const cnx_f32_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end) {
     const size_t k = p->input_channels, n = p->output_channels;
-    const size_t stride = (k + 1) * CNX_PW_PANEL;
+    const size_t stride = k * CNX_PW_PANEL;
     const size_t group = cnx_pw_group_panels(k);
     const float* res_base = p->epilogue == cnx_epilogue_residual ? p->residual : p->output;
     for (size_t g = panel_begin; g < panel_end; g += group) {
@@ -70,7 +70,7 @@ static CNX_AVX2 void pwconv_avx2(
             const size_t mr = row_end - r < MR ? row_end - r : MR;
             for (size_t q = g; q < g_end; q++) {
                 const size_t col = q * CNX_PW_PANEL;
-                tile_any(mr, k, p->input + r * k, p->packed_weights + q * stride, n - col, p->epilogue,
+                tile_any(mr, k, p->input + r * k, p->packed_weights + q * stride, p->bias + col, n - col, p->epilogue,
                          res_base + r * n + col, p->output + r * n + col, n);
             }
         }

@@ -19,13 +19,13 @@ static inline CNX_AVX512 __attribute__((always_inline)) void store_lanes(
 
 /// `mr` rows (a constant after inlining) x `nv` panels (1 or 2) of 16 columns.
 static inline CNX_AVX512 __attribute__((always_inline)) void tile(
-    size_t mr, size_t nv, size_t k, const float* a, const float* panel, size_t panel_stride,
+    size_t mr, size_t nv, size_t k, const float* a, const float* panel, size_t panel_stride, const float* bias,
     __mmask16 mask0, __mmask16 mask1, cnx_epilogue epilogue, const float* res, float* out, size_t n) {
     __m512 acc0[MR], acc1[MR];
-    const __m512 b0 = _mm512_loadu_ps(panel);
-    const __m512 b1 = nv > 1 ? _mm512_loadu_ps(panel + panel_stride) : b0;
+    const __m512 b0 = _mm512_loadu_ps(bias);
+    const __m512 b1 = nv > 1 ? _mm512_loadu_ps(bias + CNX_PW_PANEL) : b0;
     for (size_t i = 0; i < mr; i++) { acc0[i] = b0; acc1[i] = b1; }
-    const float* w0 = panel + CNX_PW_PANEL;
+    const float* w0 = panel;
     const float* w1 = w0 + panel_stride;
     for (size_t kk = 0; kk < k; kk++) {
         const __m512 v0 = _mm512_loadu_ps(w0 + kk * CNX_PW_PANEL);
@@ -44,13 +44,13 @@ static inline CNX_AVX512 __attribute__((always_inline)) void tile(
 
 #define TILE_CASE(R)                                                                                  \
     case R:                                                                                           \
-        if (nv > 1) tile(R, 2, k, a, panel, stride, mask0, mask1, epilogue, res, out, n);              \
-        else tile(R, 1, k, a, panel, stride, mask0, mask1, epilogue, res, out, n);                     \
+        if (nv > 1) tile(R, 2, k, a, panel, stride, bias, mask0, mask1, epilogue, res, out, n);       \
+        else tile(R, 1, k, a, panel, stride, bias, mask0, mask1, epilogue, res, out, n);              \
         break;
 
 static CNX_AVX512 void tile_any(
-    size_t mr, size_t nv, size_t k, const float* a, const float* panel, size_t stride, __mmask16 mask0,
-    __mmask16 mask1, cnx_epilogue epilogue, const float* res, float* out, size_t n) {
+    size_t mr, size_t nv, size_t k, const float* a, const float* panel, size_t stride, const float* bias,
+    __mmask16 mask0, __mmask16 mask1, cnx_epilogue epilogue, const float* res, float* out, size_t n) {
     switch (mr) {
         TILE_CASE(8) TILE_CASE(7)
         TILE_CASE(6) TILE_CASE(5) TILE_CASE(4) TILE_CASE(3) TILE_CASE(2) TILE_CASE(1)
@@ -63,7 +63,7 @@ static inline __mmask16 lanes(size_t valid) { return valid >= 16 ? (__mmask16)0x
 static CNX_AVX512 void pwconv_avx512(
     const cnx_f32_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end) {
     const size_t k = p->input_channels, n = p->output_channels;
-    const size_t stride = (k + 1) * CNX_PW_PANEL;
+    const size_t stride = k * CNX_PW_PANEL;
     const size_t group = cnx_pw_group_panels(k);
     const float* res_base = p->epilogue == cnx_epilogue_residual ? p->residual : p->output;
     for (size_t g = panel_begin; g < panel_end; g += group) {
@@ -75,8 +75,8 @@ static CNX_AVX512 void pwconv_avx512(
                 const size_t col = q * CNX_PW_PANEL;
                 const __mmask16 mask0 = lanes(n - col);
                 const __mmask16 mask1 = nv > 1 ? lanes(n - col - 16) : 0;
-                tile_any(mr, nv, k, p->input + r * k, p->packed_weights + q * stride, stride, mask0, mask1,
-                         p->epilogue, res_base + r * n + col, p->output + r * n + col, n);
+                tile_any(mr, nv, k, p->input + r * k, p->packed_weights + q * stride, stride, p->bias + col, mask0,
+                         mask1, p->epilogue, res_base + r * n + col, p->output + r * n + col, n);
             }
         }
     }

@@ -47,7 +47,7 @@ struct NativeKernelTests {
     struct GEMMCase {
         let m: Int, n: Int, k: Int
         let input: [Float], weights: [Float], bias: [Float], residual: [Float]
-        let packed: [Float]
+        let packedWeights: GuardedFloats, packedBias: GuardedFloats
 
         init(m: Int, n: Int, k: Int, seed: UInt64) {
             var g = SeededGenerator(seed: seed)
@@ -56,9 +56,9 @@ struct NativeKernelTests {
             weights = g.floats(n * k)
             bias = g.floats(n)
             residual = g.floats(m * n, in: -2...2)
-            var packed = [Float](repeating: .nan, count: cnx_f32_pwconv_packed_size(n, k) / 4)
-            cnx_f32_pwconv_pack(n, k, weights, bias, &packed)
-            self.packed = packed
+            packedWeights = GuardedFloats(count: cnx_f32_pwconv_packed_weights_size(n, k) / 4)
+            packedBias = GuardedFloats(count: cnx_f32_pwconv_packed_bias_size(n) / 4)
+            cnx_f32_pwconv_pack(n, k, weights, bias, packedWeights.base, packedBias.base)
         }
 
         /// Runs `isa` over each of `ranges` in turn on `output` (residual from `residual`, or the
@@ -66,11 +66,11 @@ struct NativeKernelTests {
         func run(_ isa: cnx_isa, _ epilogue: cnx_epilogue, ranges: [Range<Int>], output: inout [Float],
                  aliasResidual: Bool = false, pool: pthreadpool_t? = nil, parallel: Bool = false) {
             input.withUnsafeBufferPointer { a in
-                packed.withUnsafeBufferPointer { w in
+                do {
                     residual.withUnsafeBufferPointer { res in
                         output.withUnsafeMutableBufferPointer { o in
                             var p = cnx_f32_pwconv_params(
-                                input: a.baseAddress, packed_weights: w.baseAddress,
+                                input: a.baseAddress, packed_weights: packedWeights.base, bias: packedBias.base,
                                 residual: aliasResidual ? UnsafePointer(o.baseAddress) : res.baseAddress,
                                 output: o.baseAddress, input_channels: k, output_channels: n, epilogue: epilogue)
                             if parallel {
@@ -173,8 +173,10 @@ struct NativeKernelTests {
         // An input offset so LayerNorm's mean subtraction matters.
         let input = g.floats(h * w * c, in: -1...3), weights = g.floats(c * 49, in: -0.3...0.3), bias = g.floats(c)
         let gamma = g.floats(c, in: 0.5...1.5), beta = g.floats(c)
-        var packed = [Float](repeating: .nan, count: cnx_f32_dwconv7x7_packed_size(c) / 4)
-        cnx_f32_dwconv7x7_pack(c, weights, bias, &packed)
+        // Against a guard page, so a kernel reading past the 8-channel padding faults.
+        let packed = GuardedFloats(count: cnx_f32_dwconv7x7_packed_weights_size(c) / 4)
+        let packedBias = GuardedFloats(count: cnx_f32_dwconv7x7_packed_bias_size(c) / 4)
+        cnx_f32_dwconv7x7_pack(c, weights, bias, packed.base, packedBias.base)
         let eps: Float = 1e-6
         for affine in [true, false] {
             let ones = [Float](repeating: 1, count: c), zeros = [Float](repeating: 0, count: c)
@@ -186,12 +188,12 @@ struct NativeKernelTests {
                 func run(_ ranges: [Range<Int>], pool runPool: pthreadpool_t? = nil) -> [Float] {
                     var out = [Float](repeating: -777, count: h * w * c)
                     input.withUnsafeBufferPointer { x in
-                        packed.withUnsafeBufferPointer { pw in
+                        do {
                             gamma.withUnsafeBufferPointer { gm in
                                 beta.withUnsafeBufferPointer { bt in
                                     out.withUnsafeMutableBufferPointer { o in
                                         var p = cnx_f32_dwconv7x7_ln_params(
-                                            input: x.baseAddress, packed_weights: pw.baseAddress,
+                                            input: x.baseAddress, packed_weights: packed.base, bias: packedBias.base,
                                             gamma: affine ? gm.baseAddress : nil, beta: affine ? bt.baseAddress : nil,
                                             output: o.baseAddress, height: h, width: w, channels: c, eps: eps,
                                             affine: affine)
@@ -297,13 +299,15 @@ struct NativeKernelTests {
             cnx_f32_gelu(isa, &inf, 3)
             #expect(inf[0] == .infinity && inf[1].isNaN && inf[2].isNaN, "\(label): ±∞/NaN give \(inf)")
             // The GEMM's GELU epilogue is the same function: K = 1, weight 1, bias 0 passes x through.
-            var packed = [Float](repeating: 0, count: cnx_f32_pwconv_packed_size(1, 1) / 4)
-            cnx_f32_pwconv_pack(1, 1, [1], [0], &packed)
+            let packed = GuardedFloats(count: cnx_f32_pwconv_packed_weights_size(1, 1) / 4)
+            let packedBias = GuardedFloats(count: cnx_f32_pwconv_packed_bias_size(1) / 4)
+            cnx_f32_pwconv_pack(1, 1, [1], [0], packed.base, packedBias.base)
             var viaGEMM = [Float](repeating: 0, count: xs.count)
             xs.withUnsafeBufferPointer { a in
-                packed.withUnsafeBufferPointer { w in
+                do {
                     viaGEMM.withUnsafeMutableBufferPointer { o in
-                        var p = cnx_f32_pwconv_params(input: a.baseAddress, packed_weights: w.baseAddress, residual: nil,
+                        var p = cnx_f32_pwconv_params(input: a.baseAddress, packed_weights: packed.base,
+                                                      bias: packedBias.base, residual: nil,
                                                       output: o.baseAddress, input_channels: 1, output_channels: 1,
                                                       epilogue: cnx_epilogue_gelu)
                         cnx_f32_pwconv(isa, &p, 0, xs.count)
@@ -327,5 +331,26 @@ struct NativeKernelTests {
         #expect(Self.isas.count >= 2, "an x86-64 CI machine has at least AVX2")
         #endif
     }
+}
+/// `count` floats (NaN-filled) ending exactly at an inaccessible guard page, so a kernel reading
+/// past a packed buffer faults instead of reading a neighbour's bytes. 32-byte aligned when `count`
+/// is a multiple of 8.
+final class GuardedFloats: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+    private let mapping: UnsafeMutableRawPointer, mappedBytes: Int
+
+    init(count: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let dataPages = (count * 4 + page - 1) / page
+        mappedBytes = (dataPages + 1) * page
+        let m = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        precondition(m != nil && m != MAP_FAILED, "GuardedFloats: mmap failed")
+        mapping = m!
+        precondition(mprotect(mapping + dataPages * page, page, PROT_NONE) == 0, "GuardedFloats: mprotect failed")
+        base = (mapping + dataPages * page - count * 4).bindMemory(to: Float.self, capacity: count)
+        base.initialize(repeating: .nan, count: count)
+    }
+
+    deinit { munmap(mapping, mappedBytes) }
 }
 #endif

@@ -2,11 +2,13 @@
 #define CNX_KERNELS_H
 // cnx-edge's own C kernels for the native backend.
 //
-// Kernels never allocate: callers hand them buffers and a parameter struct. Weights are packed once
-// (size query + pack into a caller buffer). Every kernel exists per instruction set (`cnx_isa`);
-// `cnx_kernels_init` picks the best one this CPU runs, once, from cpuinfo, and the explicit `isa`
-// argument lets tests run every variant the CPU supports. Names follow `dtype-op-epilogue__isa`,
-// e.g. "f32-pwconv-gelu__avx512" (see `cnx_kernel_name`).
+// Kernels never allocate: callers hand them buffers and a parameter struct. Weights and biases are
+// read in the packed layouts a `.cnx` file stores (its `pointwisePanels`/`bias16` and
+// `depthwiseTaps`/`bias8` constants, borrowed in place from the mapped file); callers that start
+// from plain values pack them once (size queries + pack into caller buffers). Every kernel exists
+// per instruction set (`cnx_isa`); `cnx_kernels_init` picks the best one this CPU runs, once, from
+// cpuinfo, and the explicit `isa` argument lets tests run every variant the CPU supports. Names
+// follow `dtype-op-epilogue__isa`, e.g. "f32-pwconv-gelu__avx512" (see `cnx_kernel_name`).
 //
 // Layouts are NHWC: a "row" of a pointwise GEMM is one pixel, `channels` floats contiguous.
 
@@ -86,23 +88,32 @@ typedef enum cnx_epilogue {
     cnx_epilogue_residual = 2,
 } cnx_epilogue;
 
-/// Bytes `cnx_f32_pwconv_pack` writes for `output_channels x input_channels` weights: output
-/// channels in 16-wide panels, each `[bias[16]][input_channels][16]`, zero-padded past
-/// `output_channels`. The same packing serves every ISA.
-size_t cnx_f32_pwconv_packed_size(size_t output_channels, size_t input_channels);
+/// Bytes of packed pointwise weights for `output_channels x input_channels`: output channels in
+/// `ceil(output_channels / 16)` panels of `[input_channels][16]`, zero in the lanes past
+/// `output_channels`. The same layout serves every ISA.
+size_t cnx_f32_pwconv_packed_weights_size(size_t output_channels, size_t input_channels);
 
-/// Packs `weights` (`[output_channels][input_channels]`, PyTorch's `[out, in(, 1, 1)]`) and `bias`
-/// (`[output_channels]`) into `packed` (`cnx_f32_pwconv_packed_size` bytes, any alignment; 64 bytes
-/// recommended). Never allocates.
+/// Bytes of a packed pointwise bias: `output_channels` floats, zero-padded to a multiple of 16.
+size_t cnx_f32_pwconv_packed_bias_size(size_t output_channels);
+
+/// Packs `weights` (`[output_channels][input_channels]`, PyTorch's `[out, in(, 1, 1)]`) into
+/// `packed_weights` (`cnx_f32_pwconv_packed_weights_size` bytes) and `bias` (`[output_channels]`)
+/// into `packed_bias` (`cnx_f32_pwconv_packed_bias_size` bytes); any alignment, 64 bytes
+/// recommended. Never allocates.
 void cnx_f32_pwconv_pack(
-    size_t output_channels, size_t input_channels, const float* weights, const float* bias, float* packed);
+    size_t output_channels, size_t input_channels, const float* weights, const float* bias, float* packed_weights,
+    float* packed_bias);
 
 /// Parameters of a pointwise GEMM.
 typedef struct cnx_f32_pwconv_params {
     /// `[rows][input_channels]`; must not overlap `output`.
     const float* input;
-    /// From `cnx_f32_pwconv_pack` with these channel counts.
+    /// `[ceil(output_channels / 16)][input_channels][16]` (`cnx_f32_pwconv_pack` with these
+    /// channel counts, or a `.cnx` file's `pointwisePanels` constant).
     const float* packed_weights;
+    /// `output_channels` rounded up to 16, zero-padded (`cnx_f32_pwconv_pack`'s `packed_bias`, or
+    /// a `.cnx` file's `bias16` constant).
+    const float* bias;
     /// `[rows][output_channels]` for `cnx_epilogue_residual` (may equal `output`), else ignored.
     const float* residual;
     /// `[rows][output_channels]`.
@@ -128,20 +139,30 @@ void cnx_f32_pwconv_parallel(
 
 // MARK: - Depthwise 7x7 + LayerNorm
 
-/// Bytes `cnx_f32_dwconv7x7_pack` writes for `channels`: `[49][cp]` taps then `[cp]` bias, `cp`
-/// the channels rounded up to 16, zero-padded. The same packing serves every ISA.
-size_t cnx_f32_dwconv7x7_packed_size(size_t channels);
+/// Bytes of packed depthwise taps for `channels`: `[49][cp]`, `cp` the channels rounded up to 8,
+/// zero-padded. The same layout serves every ISA (wider vectors mask their last channels).
+size_t cnx_f32_dwconv7x7_packed_weights_size(size_t channels);
 
-/// Packs PyTorch depthwise weights `[channels][1][7][7]` and `bias[channels]` into `packed`
-/// (`cnx_f32_dwconv7x7_packed_size` bytes, any alignment; 64 bytes recommended). Never allocates.
-void cnx_f32_dwconv7x7_pack(size_t channels, const float* weights, const float* bias, float* packed);
+/// Bytes of a packed depthwise bias: `channels` floats, zero-padded to a multiple of 8.
+size_t cnx_f32_dwconv7x7_packed_bias_size(size_t channels);
+
+/// Packs PyTorch depthwise weights `[channels][1][7][7]` into `packed_weights`
+/// (`cnx_f32_dwconv7x7_packed_weights_size` bytes) and `bias[channels]` into `packed_bias`
+/// (`cnx_f32_dwconv7x7_packed_bias_size` bytes); any alignment, 64 bytes recommended. Never
+/// allocates.
+void cnx_f32_dwconv7x7_pack(size_t channels, const float* weights, const float* bias, float* packed_weights,
+                            float* packed_bias);
 
 /// Parameters of the fused depthwise 7x7 + LayerNorm.
 typedef struct cnx_f32_dwconv7x7_ln_params {
     /// `[height][width][channels]`; must not overlap `output`.
     const float* input;
-    /// From `cnx_f32_dwconv7x7_pack`.
+    /// `[49][channels rounded up to 8]` taps (`cnx_f32_dwconv7x7_pack`, or a `.cnx` file's
+    /// `depthwiseTaps` constant).
     const float* packed_weights;
+    /// `channels` rounded up to 8, zero-padded (`cnx_f32_dwconv7x7_pack`'s `packed_bias`, or a
+    /// `.cnx` file's `bias8` constant).
+    const float* bias;
     /// `[channels]` LayerNorm scale and shift; ignored by the `noaffine` variant (may be NULL there).
     const float* gamma;
     const float* beta;

@@ -15,10 +15,11 @@ extension NativeBackend {
                                into: patches, runner: Self.callingThread)
             pwconv(patches, rows: y.h * y.w, weights, cnx_epilogue_none, nil, out)
             layerNorm(out, rows: y.h * y.w, y.c, norm, out)
-        case let .depthwiseConvLN(p, packed, norm):
+        case let .depthwiseConvLN(p, weights, norm):
             let x = nhwc(p.input)
             var params = cnx_f32_dwconv7x7_ln_params(
-                input: buffers.float(p.input), packed_weights: packed.base, gamma: norm.gammaPointer,
+                input: buffers.float(p.input), packed_weights: weights.taps.base, bias: weights.bias.base,
+                gamma: norm.gammaPointer,
                 beta: norm.betaPointer, output: buffers.float(p.output), height: x.h, width: x.w, channels: x.c,
                 eps: norm.epsilon, affine: norm.gamma != nil)
             cnx_f32_dwconv7x7_ln_parallel(pool, isa, &params)
@@ -40,7 +41,7 @@ extension NativeBackend {
                 FusedOpMath.grnScale(sums: buffers.double(inputScale.sumOfSquares), gamma: folded.gamma.base,
                                      channels: packed.inputChannels, scale: scale)
                 Self.scaleInputRows(of: packed, by: scale, into: folded.scaled)
-                weights = Pointwise(packed: folded.scaled, outputChannels: packed.outputChannels,
+                weights = Pointwise(weights: folded.scaled, bias: packed.bias, outputChannels: packed.outputChannels,
                                     inputChannels: packed.inputChannels)
             }
             if let r = p.residual {
@@ -68,16 +69,15 @@ extension NativeBackend {
     /// The Swift gathers run on the calling thread: they are a few percent of a stem or downsample.
     static let callingThread = ParallelRunner(threads: 1)
 
-    /// `W·diag(scale)`: row `k + 1` (after the bias row) of every `[bias][Cin][16]` panel of
-    /// `packed` times `scale[k]`, written to `scaled`.
+    /// `W·diag(scale)`: row `k` of every `[Cin][16]` panel of `packed` times `scale[k]`, written
+    /// to `scaled` (the bias is separate and unscaled).
     static func scaleInputRows(of packed: Pointwise, by scale: UnsafePointer<Float>, into scaled: AlignedFloatBuffer) {
         let k = packed.inputChannels, panels = (packed.outputChannels + 15) / 16
-        let src = UnsafePointer(packed.packed.base), dst = scaled.base
+        let src = UnsafePointer(packed.weights.base), dst = scaled.base
         for panel in 0..<panels {
-            let base = panel * (k + 1) * 16
-            for j in 0..<16 { dst[base + j] = src[base + j] }
+            let base = panel * k * 16
             for row in 0..<k {
-                let s = scale[row], o = base + (row + 1) * 16
+                let s = scale[row], o = base + row * 16
                 for j in 0..<16 { dst[o + j] = src[o + j] * s }
             }
         }
@@ -86,7 +86,7 @@ extension NativeBackend {
     private func pwconv(_ input: UnsafePointer<Float>, rows: Int, _ w: Pointwise, _ epilogue: cnx_epilogue,
                         _ residual: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>) {
         var params = cnx_f32_pwconv_params(
-            input: input, packed_weights: w.packed.base, residual: residual, output: out,
+            input: input, packed_weights: w.weights.base, bias: w.bias.base, residual: residual, output: out,
             input_channels: w.inputChannels, output_channels: w.outputChannels, epilogue: epilogue)
         cnx_f32_pwconv_parallel(pool, isa, &params, rows)
     }

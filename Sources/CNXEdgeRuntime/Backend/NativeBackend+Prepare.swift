@@ -2,14 +2,21 @@
 import CCNXKernels
 
 extension NativeBackend {
-    /// Packs every constant of `graph` into the C kernels' layouts, in buffers this backend owns.
-    /// Constants come as values (``Graph/constants``) or in the Swift backend's layouts from a
-    /// `.cnx` file (``Graph/packedConstants``), unpacked here first.
+    /// Gives every op its constants in the C kernels' layouts, which are the ones a `.cnx` file
+    /// stores (``ConstantLayout``): constants from a file (``Graph/packedConstants``) are borrowed in
+    /// place, the mapped file kept alive by the buffers; plain values (``Graph/constants``) are
+    /// packed into buffers this backend owns.
     /// - Throws: ``GraphError`` if `graph` does not verify.
     public func prepare(_ graph: Graph) throws {
         try graph.verify()
-        func values(_ t: TensorID) -> [Float] { Self.values(of: t, in: graph) }
+        func values(_ t: TensorID) -> [Float] { graph.constants[t]! }
+        /// `t` read in place where a file stores it in `layout`.
+        func stored(_ t: TensorID, _ layout: ConstantLayout) -> AlignedFloatBuffer? {
+            guard let c = graph.packedConstants[t], c.layout == layout else { return nil }
+            return AlignedFloatBuffer(borrowing: c.base, count: c.floatCount, owner: c.owner)
+        }
         func buffer(_ t: TensorID) -> AlignedFloatBuffer {
+            if let b = stored(t, .raw) { return b }
             let v = values(t)
             return AlignedFloatBuffer(count: v.count) { p in for i in v.indices { p[i] = v[i] } }
         }
@@ -21,35 +28,38 @@ extension NativeBackend {
         }
         func pointwise(_ w: TensorID, _ b: TensorID) -> Pointwise {
             let s = graph[w].shape, n = s[0], k = s.dropFirst().reduce(1, *)
-            if let stored = graph.packedConstants[w], stored.layout == .pointwisePanels {
-                let bias = values(b)
-                let packed = AlignedFloatBuffer(count: cnx_f32_pwconv_packed_size(n, k) / 4) { p in
-                    Self.repackPanels(stored, outputs: n, inputs: k, bias: bias, into: p)
-                }
-                return Pointwise(packed: packed, outputChannels: n, inputChannels: k)
+            if let weights = stored(w, .pointwisePanels), let bias = stored(b, .bias16) {
+                return Pointwise(weights: weights, bias: bias, outputChannels: n, inputChannels: k)
             }
             let weights = values(w), bias = values(b)
-            let packed = AlignedFloatBuffer(count: cnx_f32_pwconv_packed_size(n, k) / 4) { p in
-                cnx_f32_pwconv_pack(n, k, weights, bias, p)
+            let packedBias = AlignedFloatBuffer(count: cnx_f32_pwconv_packed_bias_size(n) / 4) { _ in }
+            let packed = AlignedFloatBuffer(count: cnx_f32_pwconv_packed_weights_size(n, k) / 4) { p in
+                cnx_f32_pwconv_pack(n, k, weights, bias, p, packedBias.base)
             }
-            return Pointwise(packed: packed, outputChannels: n, inputChannels: k)
+            return Pointwise(weights: packed, bias: packedBias, outputChannels: n, inputChannels: k)
         }
-        func depthwise(_ w: TensorID, _ b: TensorID) -> AlignedFloatBuffer {
-            let c = graph[b].shape[0], weights = values(w), bias = values(b)
-            return AlignedFloatBuffer(count: cnx_f32_dwconv7x7_packed_size(c) / 4) { p in
-                cnx_f32_dwconv7x7_pack(c, weights, bias, p)
+        func depthwise(_ w: TensorID, _ b: TensorID) -> Depthwise {
+            if let taps = stored(w, .depthwiseTaps), let bias = stored(b, .bias8) {
+                return Depthwise(taps: taps, bias: bias)
             }
+            let c = graph[b].shape[0], weights = values(w), bias = values(b)
+            let packedBias = AlignedFloatBuffer(count: cnx_f32_dwconv7x7_packed_bias_size(c) / 4) { _ in }
+            let taps = AlignedFloatBuffer(count: cnx_f32_dwconv7x7_packed_weights_size(c) / 4) { p in
+                cnx_f32_dwconv7x7_pack(c, weights, bias, p, packedBias.base)
+            }
+            return Depthwise(taps: taps, bias: packedBias)
         }
         prepared = graph.ops.map { op in
             switch op {
             case let .stem(p): .stem(p, pointwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
             case let .depthwiseConvLN(p):
-                .depthwiseConvLN(p, packed: depthwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
+                .depthwiseConvLN(p, depthwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
             case let .pointwiseGELU(p): .pointwiseGELU(p, pointwise(p.weight, p.bias))
             case let .grn(p): .grn(p, gamma: buffer(p.gamma), beta: buffer(p.beta))
             case let .pointwise(p):
                 .pointwise(p, pointwise(p.weight, p.bias), p.inputScale.map { scale in
-                    let count = cnx_f32_pwconv_packed_size(graph[p.weight].shape[0], graph[p.input].shape[3]) / 4
+                    let n = graph[p.weight].shape[0], k = graph[p.input].shape[3]
+                    let count = cnx_f32_pwconv_packed_weights_size(n, k) / 4
                     return FoldedGRN(gamma: buffer(scale.gamma), scaled: AlignedFloatBuffer(count: count) { _ in })
                 })
             case let .downsample(p): .downsample(p, norm(p.norm, graph[p.input].shape[3]), pointwise(p.weight, p.bias))
@@ -57,55 +67,6 @@ extension NativeBackend {
             }
         }
         self.graph = graph
-    }
-
-    /// A 1x1 convolution's weights stored in the Swift backend's 16-wide panels (`[panel][k][16]`)
-    /// rewritten as `cnx_f32_pwconv_pack` would (`[panel][bias, k][16]`) without unpacking them
-    /// first: the same values in the same places, since both use 16 lanes. `packed` is zeroed and
-    /// `cnx_f32_pwconv_packed_size(outputs, inputs)` bytes long; lanes past `outputs` stay zero.
-    static func repackPanels(_ stored: PackedConstant, outputs n: Int, inputs k: Int, bias: [Float],
-                             into packed: UnsafeMutablePointer<Float>) {
-        let source = stored.base.assumingMemoryBound(to: Float.self)
-        for panel in 0..<(n + 15) / 16 {
-            let lanes = min(16, n - panel * 16)
-            let to = packed + panel * (k + 1) * 16, from = source + panel * k * 16
-            for lane in 0..<lanes { to[lane] = bias[panel * 16 + lane] }
-            if lanes == 16 {
-                (to + 16).update(from: from, count: k * 16)
-            } else {
-                for kk in 0..<k { (to + (kk + 1) * 16).update(from: from + kk * 16, count: lanes) }
-            }
-        }
-    }
-
-    /// Constant `t`'s values row-major in its shape, from ``Graph/constants`` or unpacked from the
-    /// Swift layout a `.cnx` file stores it in (``ConstantLayout``).
-    static func values(of t: TensorID, in graph: Graph) -> [Float] {
-        if let v = graph.constants[t] { return v }
-        let c = graph.packedConstants[t]!, shape = graph[t].shape, n = graph[t].elementCount
-        let stored = UnsafeBufferPointer(start: c.base.assumingMemoryBound(to: Float.self), count: c.floatCount)
-        switch c.layout {
-        case .raw, .bias16, .bias8: return Array(stored.prefix(n))
-        case .pointwisePanels:
-            // ceil(out/16) panels of [rest][16]; row by row, so no division per element.
-            let out = shape[0], rest = n / out
-            return [Float](unsafeUninitializedCapacity: n) { values, count in
-                for j in 0..<out {
-                    let panel = (j / 16) * rest * 16 + j % 16, row = j * rest
-                    for k in 0..<rest { values[row + k] = stored[panel + k * 16] }
-                }
-                count = n
-            }
-        case .depthwiseTaps:
-            // [49][ceil(C/8)·8].
-            let channels = shape[0], padded = (channels + 7) / 8 * 8
-            return [Float](unsafeUninitializedCapacity: n) { values, count in
-                for ch in 0..<channels {
-                    for tap in 0..<49 { values[ch * 49 + tap] = stored[tap * padded + ch] }
-                }
-                count = n
-            }
-        }
     }
 }
 #endif

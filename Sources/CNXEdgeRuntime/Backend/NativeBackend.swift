@@ -4,11 +4,13 @@ import CCNXKernels
 /// The native backend: every ``FusedOp`` on cnx-edge's C kernels (`CCNXKernels`), the instruction
 /// set chosen once from the CPU's features (cpuinfo), threads from one pthreadpool.
 ///
-/// `prepare` packs every constant once into buffers this backend owns (the C kernels' layouts:
-/// 16-wide `[bias][Cin][16]` panels for 1x1 convolutions, `[49][C16]` taps plus bias for the
-/// depthwise 7x7); `execute` never allocates. The few steps with no C kernel (the stem's and
-/// downsample's patch gather, the head's average pool, GRN's norm from its sums) run the same
-/// Swift code as ``SwiftBackend``, on the calling thread.
+/// The C kernels read the layouts a `.cnx` file stores (``ConstantLayout``, shared with
+/// ``SwiftBackend``): `[ceil(Cout/16)][Cin][16]` panels plus a bias padded to 16 for 1x1
+/// convolutions, `[49][ceil(C/8)·8]` taps plus a bias padded to 8 for the depthwise 7x7. So
+/// `prepare` borrows a loaded file's constants in place from its mapping and packs only a graph's
+/// plain values (into buffers this backend owns); `execute` never allocates. The few steps with
+/// no C kernel (the stem's and downsample's patch gather, the head's average pool, GRN's norm from
+/// its sums) run the same Swift code as ``SwiftBackend``, on the calling thread.
 ///
 /// Results do not depend on the thread count: every C kernel computes an element the same way
 /// whatever tile covers it, and GRN's sums are taken over fixed pixel blocks added in block order.
@@ -35,15 +37,25 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         var betaPointer: UnsafePointer<Float>? { beta.map { UnsafePointer($0.base) } }
     }
 
-    /// A 1x1 convolution's weights and bias packed by `cnx_f32_pwconv_pack`.
+    /// A 1x1 convolution's weights (``ConstantLayout/pointwisePanels``) and bias
+    /// (``ConstantLayout/bias16``), borrowed from a `.cnx` file or packed by `cnx_f32_pwconv_pack`.
     struct Pointwise {
-        let packed: AlignedFloatBuffer
+        let weights: AlignedFloatBuffer
+        let bias: AlignedFloatBuffer
         let outputChannels: Int
         let inputChannels: Int
     }
 
+    /// A depthwise 7x7's taps (``ConstantLayout/depthwiseTaps``) and bias (``ConstantLayout/bias8``),
+    /// borrowed from a `.cnx` file or packed by `cnx_f32_dwconv7x7_pack`.
+    struct Depthwise {
+        let taps: AlignedFloatBuffer
+        let bias: AlignedFloatBuffer
+    }
+
     /// A GRN folded into a 1x1 convolution: γ and this backend's copy of the packed weights that
-    /// each inference rescales (allocated once in `prepare`, rewritten per run).
+    /// each inference rescales (allocated once in `prepare`, rewritten per run; the bias is not
+    /// rescaled, so it stays the original's).
     struct FoldedGRN {
         let gamma: AlignedFloatBuffer
         let scaled: AlignedFloatBuffer
@@ -52,12 +64,31 @@ public final class NativeBackend: Backend, @unchecked Sendable {
     /// Each op with its constants packed for its kernels.
     enum PreparedOp {
         case stem(StemParameters, Pointwise, Norm)
-        case depthwiseConvLN(DepthwiseConvLNParameters, packed: AlignedFloatBuffer, Norm)
+        case depthwiseConvLN(DepthwiseConvLNParameters, Depthwise, Norm)
         case pointwiseGELU(PointwiseGELUParameters, Pointwise)
         case grn(GRNParameters, gamma: AlignedFloatBuffer, beta: AlignedFloatBuffer)
         case pointwise(PointwiseParameters, Pointwise, FoldedGRN?)
         case downsample(DownsampleParameters, Norm, Pointwise)
         case head(HeadParameters, Norm, Pointwise)
+    }
+
+    /// Where the kernels read every prepared constant (weights, biases, norm and GRN vectors), op
+    /// by op; not the folded-GRN weights each run rewrites. For tests: a model loaded from a `.cnx`
+    /// file reads all of them inside the file's mapping.
+    var constantAddresses: [UnsafeRawPointer] {
+        func norm(_ n: Norm) -> [AlignedFloatBuffer] { [n.gamma, n.beta].compactMap { $0 } }
+        func pw(_ w: Pointwise) -> [AlignedFloatBuffer] { [w.weights, w.bias] }
+        return prepared.flatMap { op -> [AlignedFloatBuffer] in
+            switch op {
+            case let .stem(_, w, n): pw(w) + norm(n)
+            case let .depthwiseConvLN(_, d, n): [d.taps, d.bias] + norm(n)
+            case let .pointwiseGELU(_, w): pw(w)
+            case let .grn(_, gamma, beta): [gamma, beta]
+            case let .pointwise(_, w, folded): pw(w) + (folded.map { [$0.gamma] } ?? [])
+            case let .downsample(_, n, w): norm(n) + pw(w)
+            case let .head(_, n, w): norm(n) + pw(w)
+            }
+        }.map { UnsafeRawPointer($0.base) }
     }
 
     /// - Parameter options: threads for the kernels; a pool of `options.threads` workers is
