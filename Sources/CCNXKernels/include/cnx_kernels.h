@@ -216,4 +216,7 @@ void cnx_f32_gelu(cnx_isa isa, float* data, size_t count);
 #ifdef __cplusplus
 }
 #endif
+
+// The int8 kernels (u8 x s8 pointwise GEMM, GRN statistics, quantization).
+#include "cnx_qkernels.h"
 #endif
