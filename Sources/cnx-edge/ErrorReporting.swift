@@ -19,6 +19,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw fail("graph: \(error)", code: 3)
     } catch let error as ExecutionError {
         throw fail("input: \(error)", code: 5)
+    } catch let error as CalibrationError {
+        throw fail("calibration: \(error)", code: 4)
+    } catch let error as QuantizationError {
+        throw fail("quantization: \(error)", code: 3)
     }
 }
 

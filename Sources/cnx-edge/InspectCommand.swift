@@ -74,7 +74,10 @@ struct InspectCommand: ParsableCommand {
                 return w < 0 ? pad + cell : cell + pad
             }.joined(separator: "  ")
         }
-        func shape(_ t: TensorID) -> String { g[t].shape.map(String.init).joined(separator: "x") }
+        func shape(_ t: TensorID) -> String {
+            let dims = g[t].shape.map(String.init).joined(separator: "x")
+            return g[t].dataType == .float32 ? dims : "\(dims) \(typeName(g[t].dataType))"
+        }
         print(row(["#", "op", "input", "output", "MACs", "weight B", "backend: kernel (why)"]))
         var bytes = 0
         for (i, op) in g.ops.enumerated() {
@@ -84,6 +87,45 @@ struct InspectCommand: ParsableCommand {
                        "\(backend.name): \(backend.kernelName(for: op)) (\(backend.selectionReason(for: op)))"]))
         }
         let plan = MemoryPlanner.plan(g) { backend.scratchBytes(for: g.ops[$0], in: g) }
+        quantizationTable(g)
         print("total: \(g.macs) MACs (\(String(format: "%.3f", Double(g.macs) / 1e9)) G), \(bytes) weight bytes (unpacked), arena \(plan.arenaBytes) bytes")
+    }
+
+    /// Short element type names: f32, f64, u8, i8, i32.
+    static func typeName(_ type: TensorDataType) -> String {
+        switch type {
+        case .float32: "f32"
+        case .float64: "f64"
+        case .uint8: "u8"
+        case .int8: "i8"
+        case .int32: "i32"
+        }
+    }
+
+    /// For an int8 graph: each uint8 tensor's quantization, each int8 op's internal ones, and the
+    /// constants by element type. Prints nothing for a float graph.
+    static func quantizationTable(_ g: Graph) {
+        func q(_ q: TensorQuantization) -> String { "scale \(q.scale), zero point \(q.zeroPoint)" }
+        let quantized = g.tensors.filter { $0.dataType == .uint8 }
+        var opLines: [String] = []
+        for (i, op) in g.ops.enumerated() {
+            switch op {
+            case let .pointwiseGELU(p): if let gq = p.geluInput { opLines.append("  op \(i) \(op.kind) GELU input: \(q(gq))") }
+            case let .downsample(p): if let nq = p.normQuantization { opLines.append("  op \(i) \(op.kind) LayerNorm output: \(q(nq))") }
+            case .stem, .depthwiseConvLN, .grn, .pointwise, .head: break
+            }
+        }
+        guard !quantized.isEmpty || !opLines.isEmpty else { return }
+        print("uint8 activations (value = scale · (code − zero point)):")
+        for t in quantized { print("  \(t.name) [\(t.shape.map(String.init).joined(separator: "x"))] u8: \(q(t.quantization!))") }
+        if !opLines.isEmpty { print("int8 ops' internal quantization:") }
+        opLines.forEach { print($0) }
+        var byType: [String: (count: Int, bytes: Int)] = [:]
+        for t in g.usedConstants {
+            let name = typeName(g[t].dataType)
+            byType[name, default: (0, 0)].count += 1
+            byType[name, default: (0, 0)].bytes += g[t].byteCount
+        }
+        print("constants: " + byType.sorted { $0.key < $1.key }.map { "\($0.value.count) \($0.key) (\($0.value.bytes) bytes)" }.joined(separator: ", "))
     }
 }

@@ -2,6 +2,8 @@ import Foundation
 
 /// Writes compiled graphs as `.cnx` files (layout in ``ModelFileFormat``), with every constant
 /// packed into the layout its Swift kernel reads, so loading maps the weights and uses them in place.
+/// int8 graphs are written with their integer constants (``Graph/integerConstants``) packed for
+/// the int8 kernels and every uint8 activation's quantization.
 public enum ModelFileWriter {
     /// The file's bytes for `graph`.
     /// - Throws: ``GraphError`` if the graph does not verify or a constant has no values.
@@ -14,12 +16,11 @@ public enum ModelFileWriter {
         var weights = Data()
         var placement: [TensorID: (offset: Int, bytes: Int, layout: ConstantLayout)] = [:]
         for t in graph.usedConstants {
-            guard let values = graph.constants[t], let layout = layouts[t] else {
+            guard let layout = layouts[t], let packed = packedBytes(graph, t, layout) else {
                 throw GraphError.missingConstant(op: -1, kind: "writer", tensor: graph[t].name)
             }
-            let packed = SwiftBackend.pack(values, shape: graph[t].shape, layout: layout)
-            placement[t] = (weights.count, packed.count * 4, layout)
-            packed.withUnsafeBytes { weights.append(contentsOf: $0) }
+            placement[t] = (weights.count, packed.count, layout)
+            weights.append(contentsOf: packed)
             weights.append(Data(count: (align - weights.count % align) % align))
         }
 
@@ -31,7 +32,7 @@ public enum ModelFileWriter {
             let p = placement[tensor.id]
             let kind: UInt8 = switch tensor.kind { case .input: 0; case .activation: 1; case .constant: 2 }
             tables.u8(Int(kind))
-            tables.u8(tensor.dataType == .float32 ? 0 : 1)
+            tables.u8(Int(ModelFileFormat.code(tensor.dataType)))
             tables.u8(tensor.shape.count)
             tables.u8(Int(p?.layout.rawValue ?? 0))
             let name = Array(tensor.name.utf8.prefix(Int(UInt16.max)))
@@ -39,12 +40,23 @@ public enum ModelFileWriter {
             tables.bytes.append(contentsOf: name)
             for d in tensor.shape { tables.u64(d) }
             tables.u64(p?.offset ?? 0); tables.u64(p?.bytes ?? 0)
+            if tensor.dataType == .uint8 {
+                // verify() guarantees uint8 activations carry a valid quantization.
+                let q = tensor.quantization!
+                tables.u32(q.scale.bitPattern); tables.u32(UInt32(bitPattern: q.zeroPoint))
+            }
         }
         for op in graph.ops {
             let (ids, epsilon) = ModelFileTables.slots(op)
             tables.u8(Int(ModelFileFormat.code(op))); tables.u8(ids.count)
             for id in ids { tables.u32(id.map { UInt32($0.index) } ?? ModelFileFormat.noTensor) }
             tables.u32(epsilon.bitPattern)
+            let parameters = ModelFileTables.parameters(op)
+            tables.u8(parameters.count)
+            for (tag, q) in parameters {
+                tables.u8(Int(tag.rawValue)); tables.u8(tag.byteCount)
+                tables.u32(q.scale.bitPattern); tables.u32(UInt32(bitPattern: q.zeroPoint))
+            }
         }
 
         let tablesOffset = ModelFileFormat.headerBytes
@@ -65,6 +77,20 @@ public enum ModelFileWriter {
         let checksum = file.withUnsafeBytes { ModelFileFormat.checksum($0) }
         withUnsafeBytes(of: checksum.littleEndian) { file.replaceSubrange(ModelFileFormat.checksumOffset..<(ModelFileFormat.checksumOffset + 8), with: $0) }
         return file
+    }
+
+    /// Constant `t`'s bytes in `layout`: packed from its float or integer values, or copied from
+    /// a packed constant already in that layout (a loaded file's); `nil` if it has none of these.
+    static func packedBytes(_ graph: Graph, _ t: TensorID, _ layout: ConstantLayout) -> [UInt8]? {
+        let shape = graph[t].shape
+        switch graph[t].dataType {
+        case .int8, .int32:
+            if let values = graph.integerConstants[t] { return SwiftBackend.packIntegers(values, shape: shape, layout: layout) }
+        case .float32, .float64, .uint8:
+            if let values = graph.constants[t] { return SwiftBackend.pack(values, shape: shape, layout: layout).withUnsafeBytes { Array($0) } }
+        }
+        guard let c = graph.packedConstants[t], c.layout == layout else { return nil }
+        return Array(UnsafeRawBufferPointer(start: c.base, count: c.byteCount))
     }
 
     /// Writes `graph` to `path` atomically.

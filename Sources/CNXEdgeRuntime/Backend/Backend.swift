@@ -49,6 +49,11 @@ public struct ExecutionBuffers {
         (arena + plan.offsets[t]!).assumingMemoryBound(to: Double.self)
     }
 
+    /// Storage of uint8 tensor `t` (int8 activations' codes).
+    public func bytes(_ t: TensorID) -> UnsafeMutablePointer<UInt8> {
+        (arena + plan.offsets[t]!).assumingMemoryBound(to: UInt8.self)
+    }
+
     /// Scratch space of op `index`, ``MemoryPlan/scratchBytes`` long.
     public func scratch(_ index: Int) -> UnsafeMutableRawPointer {
         arena + plan.scratchOffsets[index]

@@ -45,6 +45,25 @@ public final class CompiledModel: @unchecked Sendable {
         }
     }
 
+    /// Runs one image, calling `observe(op, after, buffers)` just before (`after` false) and just
+    /// after (`after` true) each op: calibration reads activations (and recomputes an op's
+    /// internals from its inputs) through it. The buffers are valid only during the call.
+    /// - Throws: as ``predict(_:tap:)``.
+    public func predict(_ input: [Float], observe: (_ op: Int, _ after: Bool, _ buffers: ExecutionBuffers) throws -> Void) throws -> [Float] {
+        var failure: Error?
+        let logits = try run(input) { buffers in
+            for i in graph.ops.indices where failure == nil {
+                do {
+                    try observe(i, false, buffers)
+                    backend.execute(op: i, buffers)
+                    try observe(i, true, buffers)
+                } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        return logits
+    }
+
     /// Runs one image op by op with a clock read around each op, for profiling; the plain
     /// ``predict(_:tap:)`` reads no clock.
     /// - Parameters:

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The small per-op computations every backend does the same way, so that backends agree exactly
 /// on them: GRN's per-channel scale from its sums and the head's average pool.
 enum FusedOpMath {
@@ -49,5 +51,87 @@ enum FusedOpMath {
             for q in 0..<pixels { sum += Double(input[q * c + ch]) }
             pooled[ch] = Float(sum / Double(pixels))
         }
+    }
+}
+
+/// The int8 ops' derived constants, computed one way for every backend so that their integer
+/// results agree exactly: epilogue multipliers, the GELU table, GRN's requantization.
+enum Int8Math {
+    /// `inputScale · weightScale[n] / outputScale` per output channel (`outputScale` 1 for float
+    /// outputs), in double, rounded once to float; `[ceil(N/16)·16]`, zero-padded.
+    static func multipliers(inputScale: Float, weightScales: [Float], outputScale: Float = 1) -> AlignedFloatBuffer {
+        AlignedFloatBuffer(count: (weightScales.count + 15) / 16 * 16) { m in
+            for (n, s) in weightScales.enumerated() {
+                m[n] = Float(Double(inputScale) * Double(s) / Double(outputScale))
+            }
+        }
+    }
+
+    /// The 256-entry GELU table: code `v` of `input` to the code of `output` nearest
+    /// `GELU(input.scale · (v − input.zeroPoint))` (exact GELU in double, ties to even).
+    static func geluTable(input: TensorQuantization, output: TensorQuantization) -> [UInt8] {
+        (0..<256).map { v in
+            let x = Double(input.scale) * Double(v - Int(input.zeroPoint))
+            let g = 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
+            let q = (g / Double(output.scale)).rounded(.toNearestOrEven) + Double(output.zeroPoint)
+            return UInt8(min(max(q, 0), 255))
+        }
+    }
+
+    /// Scratch bytes an op needs when it runs in int8 (the same on every backend), `nil` for a float op:
+    /// depthwise + LN, its float output before quantization; 1x1 + GELU, block partials and exact
+    /// sums (Int64); GRN, its scale, multipliers and offsets; downsample, the normalised input,
+    /// its codes and their patches.
+    static func scratchBytes(for op: FusedOp, in graph: Graph) -> Int? {
+        switch op {
+        case let .depthwiseConvLN(p) where graph[p.output].dataType == .uint8:
+            return graph[p.output].elementCount * 4
+        case let .pointwiseGELU(p) where p.int8 != nil:
+            return (FusedOpMath.sumOfSquaresBlocks(pixels: graph[p.output].shape[1] * graph[p.output].shape[2]) + 1)
+                * graph[p.output].shape[3] * 8
+        case let .grn(p) where graph[p.input].dataType == .uint8:
+            return graph[p.input].shape[3] * 4 * 3
+        case let .downsample(p) where p.int8 != nil:
+            let n = graph[p.input].elementCount
+            return MemoryPlanner.align(n * 4) + 2 * MemoryPlanner.align(n)
+        default:
+            return nil
+        }
+    }
+
+    /// GRN's float64 sums of squares of real values from the exact integer sums of `(q − zp)²`.
+    static func realSums(_ codes: UnsafePointer<Int64>, channels: Int, scale: Float, into sums: UnsafeMutablePointer<Double>) {
+        let s2 = Double(scale) * Double(scale)
+        for c in 0..<channels { sums[c] = Double(codes[c]) * s2 }
+    }
+
+    /// GRN on uint8 codes as ``u8ChannelAffine(_:rows:channels:zeroPoint:multiplier:offset:output:)``'s
+    /// per-channel multiplier `S_in·(1 + γ_c·N_c)/S_out` and offset `β_c/S_out + zp_out`, from the
+    /// GRN scale `1 + γ·N` (``FusedOpMath/grnScale(sums:gamma:channels:scale:)``).
+    static func grnAffine(scale: UnsafePointer<Float>, beta: UnsafePointer<Float>, channels: Int,
+                          input: TensorQuantization, output: TensorQuantization,
+                          multiplier: UnsafeMutablePointer<Float>, offset: UnsafeMutablePointer<Float>) {
+        for c in 0..<channels {
+            multiplier[c] = Float(Double(input.scale) * Double(scale[c]) / Double(output.scale))
+            offset[c] = Float(Double(beta[c]) / Double(output.scale) + Double(output.zeroPoint))
+        }
+    }
+
+    /// `sums[c] = Σ (x[p][c] − zp)²` over `pixels` uint8 pixels, in fixed blocks of
+    /// ``FusedOpMath/sumOfSquaresBlock`` on `runner`'s threads (exact integers: any order gives
+    /// the same sums). `partials`: `[blocks][channels]` Int64 scratch.
+    static func sumOfSquares(_ x: UnsafePointer<UInt8>, pixels: Int, channels c: Int, zeroPoint: Int32,
+                             partials: UnsafeMutablePointer<Int64>, into sums: UnsafeMutablePointer<Int64>,
+                             runner: ParallelRunner) {
+        let block = FusedOpMath.sumOfSquaresBlock, blocks = FusedOpMath.sumOfSquaresBlocks(pixels: pixels)
+        runner.forEachChunk(blocks) { r in
+            for b in r {
+                let partial = partials + b * c
+                partial.update(repeating: 0, count: c)
+                u8ChannelSumOfSquares(x, rows: (b * block)..<min(pixels, (b + 1) * block), channels: c, zeroPoint: zeroPoint, sums: partial)
+            }
+        }
+        sums.update(repeating: 0, count: c)
+        for b in 0..<blocks { for i in 0..<c { sums[i] += partials[b * c + i] } }
     }
 }

@@ -15,6 +15,61 @@ extension NativeBackend {
                                into: patches, runner: Self.callingThread)
             pwconv(patches, rows: y.h * y.w, weights, cnx_epilogue_none, nil, out)
             layerNorm(out, rows: y.h * y.w, y.c, norm, out)
+        case let .depthwiseConvLN(p, weights, norm) where g[p.output].dataType == .uint8:
+            let x = nhwc(p.input), q = g[p.output].quantization!, floats = scratch.assumingMemoryBound(to: Float.self)
+            var params = cnx_f32_dwconv7x7_ln_params(
+                input: buffers.float(p.input), packed_weights: weights.taps.base, bias: weights.bias.base,
+                gamma: norm.gammaPointer, beta: norm.betaPointer, output: floats, height: x.h, width: x.w, channels: x.c,
+                eps: norm.epsilon, affine: norm.gamma != nil)
+            cnx_f32_dwconv7x7_ln_parallel(pool, isa, &params)
+            quantize(floats, count: g[p.output].elementCount, q, into: buffers.bytes(p.output))
+        case let .int8PointwiseGELU(p, conv, table):
+            let y = nhwc(p.output), rows = y.h * y.w, out = buffers.bytes(p.output), q = g[p.output].quantization!
+            table.withUnsafeBufferPointer { table in
+                int8GEMM(buffers.bytes(p.input), rows: rows, conv, cnx_qu8_epilogue_u8_table, output: out,
+                         zeroPoint: p.geluInput!.zeroPoint, table: table.baseAddress)
+            }
+            let isa = isa, block = FusedOpMath.sumOfSquaresBlock, blocks = FusedOpMath.sumOfSquaresBlocks(pixels: rows)
+            let partials = scratch.assumingMemoryBound(to: Int64.self), exact = partials + blocks * y.c
+            forEachTile(blocks, tile: 1) { r in
+                for b in r {
+                    let partial = partials + b * y.c
+                    partial.update(repeating: 0, count: y.c)
+                    cnx_u8_sumsq(isa, out, y.c, b * block, min(rows, (b + 1) * block), q.zeroPoint, partial)
+                }
+            }
+            exact.update(repeating: 0, count: y.c)
+            for b in 0..<blocks { for i in 0..<y.c { exact[i] += partials[b * y.c + i] } }
+            Int8Math.realSums(exact, channels: y.c, scale: q.scale, into: buffers.double(p.sumOfSquares))
+        case let .grn(p, gamma, beta) where g[p.input].dataType == .uint8:
+            let x = nhwc(p.input), c = x.c
+            let scale = scratch.assumingMemoryBound(to: Float.self), multiplier = scale + c, offset = scale + 2 * c
+            FusedOpMath.grnScale(sums: buffers.double(p.sumOfSquares), gamma: gamma.base, channels: c, scale: scale)
+            let input = g[p.input].quantization!, output = g[p.output].quantization!
+            Int8Math.grnAffine(scale: scale, beta: beta.base, channels: c, input: input, output: output,
+                               multiplier: multiplier, offset: offset)
+            let data = buffers.bytes(p.input), out = buffers.bytes(p.output)
+            forEachRowTile(x.h * x.w) { r in
+                u8ChannelAffine(data, rows: r, channels: c, zeroPoint: input.zeroPoint, multiplier: multiplier,
+                                offset: offset, output: out)
+            }
+        case let .int8Pointwise(p, conv):
+            let y = nhwc(p.output), out = buffers.float(p.output)
+            if let r = p.residual {
+                let residual = buffers.float(r)
+                if residual != out { out.update(from: residual, count: g[p.output].elementCount) }
+            }
+            int8GEMM(buffers.bytes(p.input), rows: y.h * y.w, conv,
+                     p.residual == nil ? cnx_qu8_epilogue_f32 : cnx_qu8_epilogue_f32_residual, output: out)
+        case let .int8Downsample(p, norm, conv):
+            let x = nhwc(p.input), q = p.normQuantization!, n = g[p.input].elementCount
+            let normed = scratch.assumingMemoryBound(to: Float.self)
+            let codes = (scratch + MemoryPlanner.align(n * 4)).assumingMemoryBound(to: UInt8.self)
+            let patches = (scratch + MemoryPlanner.align(n * 4) + MemoryPlanner.align(n)).assumingMemoryBound(to: UInt8.self)
+            layerNorm(buffers.float(p.input), rows: x.h * x.w, x.c, norm, normed)
+            quantize(normed, count: n, q, into: codes)
+            Patchify.nhwc(UnsafePointer(codes), height: x.h, width: x.w, channels: x.c, into: patches, runner: Self.callingThread)
+            int8GEMM(patches, rows: (x.h / 2) * (x.w / 2), conv, cnx_qu8_epilogue_f32, output: buffers.float(p.output))
         case let .depthwiseConvLN(p, weights, norm):
             let x = nhwc(p.input)
             var params = cnx_f32_dwconv7x7_ln_params(
@@ -81,6 +136,33 @@ extension NativeBackend {
                 for j in 0..<16 { dst[o + j] = src[o + j] * s }
             }
         }
+    }
+
+    /// `cnx_f32_quantize_u8` over `count` floats in tiles on the pool.
+    private func quantize(_ x: UnsafePointer<Float>, count: Int, _ q: TensorQuantization, into out: UnsafeMutablePointer<UInt8>) {
+        let isa = isa, inverse = q.inverseScale
+        forEachTile(count, tile: max(4096, (count + 4 * threads - 1) / (4 * threads))) { r in
+            cnx_f32_quantize_u8(isa, x + r.lowerBound, r.count, inverse, q.zeroPoint, out + r.lowerBound)
+        }
+    }
+
+    /// The int8 1x1 GEMM on the pool: uint8 `input` rows of the weights' K, `epilogue` into
+    /// float32 or uint8 rows of N.
+    private func int8GEMM(_ input: UnsafePointer<UInt8>, rows: Int, _ conv: Int8Conv, _ epilogue: cnx_qu8_epilogue,
+                          output: UnsafeMutableRawPointer, zeroPoint: Int32 = 0, table: UnsafePointer<UInt8>? = nil) {
+        let isFloat = epilogue == cnx_qu8_epilogue_f32 || epilogue == cnx_qu8_epilogue_f32_residual
+        var params = cnx_qu8_pwconv_params(
+            input: input, input_stride: conv.weights.inputChannels,
+            packed_weights: UnsafeRawPointer(conv.weights.panels.base).assumingMemoryBound(to: Int8.self),
+            bias: UnsafeRawPointer(conv.weights.bias.base).assumingMemoryBound(to: Int32.self),
+            scale: conv.multipliers.base,
+            residual: epilogue == cnx_qu8_epilogue_f32_residual ? UnsafePointer(output.assumingMemoryBound(to: Float.self)) : nil,
+            output_f32: isFloat ? output.assumingMemoryBound(to: Float.self) : nil,
+            output_u8: isFloat ? nil : output.assumingMemoryBound(to: UInt8.self),
+            output_zero_point: zeroPoint, table: table,
+            input_channels: conv.weights.inputChannels, output_channels: conv.weights.outputChannels, output_stride: 0,
+            epilogue: epilogue)
+        cnx_qu8_pwconv_parallel(pool, isa, &params, rows)
     }
 
     private func pwconv(_ input: UnsafePointer<Float>, rows: Int, _ w: Pointwise, _ epilogue: cnx_epilogue,

@@ -49,8 +49,36 @@ extension NativeBackend {
             }
             return Depthwise(taps: taps, bias: packedBias)
         }
+        func int8(_ w: TensorID, _ b: TensorID, _ i: Int8Weights, input: Float, output: Float = 1) -> Int8Conv {
+            let s = graph[w].shape, n = s[0], k = s.dropFirst().reduce(1, *)
+            let weights: PackedInt8PointwiseWeights
+            if let pw = graph.packedConstants[w], let pb = graph.packedConstants[b] {
+                weights = PackedInt8PointwiseWeights(panels: AlignedFloatBuffer(borrowing: pw.base, count: pw.floatCount, owner: pw.owner),
+                                                     bias: AlignedFloatBuffer(borrowing: pb.base, count: pb.floatCount, owner: pb.owner),
+                                                     outputChannels: n, inputChannels: k)
+            } else {
+                weights = PackedInt8PointwiseWeights(weights: graph.integerConstants[w]!, bias: graph.integerConstants[b]!,
+                                                     outputChannels: n, inputChannels: k)
+            }
+            let scales = graph.packedConstants[i.weightScale].map { c in
+                Array(UnsafeBufferPointer(start: c.base.assumingMemoryBound(to: Float.self), count: n))
+            } ?? values(i.weightScale)
+            return Int8Conv(weights: weights, multipliers: Int8Math.multipliers(inputScale: input, weightScales: scales, outputScale: output))
+        }
         prepared = graph.ops.map { op in
             switch op {
+            case let .pointwiseGELU(p) where p.int8 != nil:
+                let pre = p.geluInput!
+                return .int8PointwiseGELU(p, int8(p.weight, p.bias, p.int8!, input: graph[p.input].quantization!.scale, output: pre.scale),
+                                          table: Int8Math.geluTable(input: pre, output: graph[p.output].quantization!))
+            case let .pointwise(p) where p.int8 != nil:
+                return .int8Pointwise(p, int8(p.weight, p.bias, p.int8!, input: graph[p.input].quantization!.scale))
+            case let .downsample(p) where p.int8 != nil:
+                return .int8Downsample(p, norm(p.norm, graph[p.input].shape[3]),
+                                       int8(p.weight, p.bias, p.int8!, input: p.normQuantization!.scale))
+            default: break
+            }
+            return switch op {
             case let .stem(p): .stem(p, pointwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
             case let .depthwiseConvLN(p):
                 .depthwiseConvLN(p, depthwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))

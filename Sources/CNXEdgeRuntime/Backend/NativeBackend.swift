@@ -70,6 +70,16 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         case pointwise(PointwiseParameters, Pointwise, FoldedGRN?)
         case downsample(DownsampleParameters, Norm, Pointwise)
         case head(HeadParameters, Norm, Pointwise)
+        case int8PointwiseGELU(PointwiseGELUParameters, Int8Conv, table: [UInt8])
+        case int8Pointwise(PointwiseParameters, Int8Conv)
+        case int8Downsample(DownsampleParameters, Norm, Int8Conv)
+    }
+
+    /// An int8 convolution: weights in the layout `cnx_qu8_pwconv_pack` writes (the same as
+    /// ``PackedInt8PointwiseWeights``), int32 biases, epilogue multipliers (``Int8Math``).
+    struct Int8Conv {
+        let weights: PackedInt8PointwiseWeights
+        let multipliers: AlignedFloatBuffer
     }
 
     /// Where the kernels read every prepared constant (weights, biases, norm and GRN vectors), op
@@ -87,6 +97,8 @@ public final class NativeBackend: Backend, @unchecked Sendable {
             case let .pointwise(_, w, folded): pw(w) + (folded.map { [$0.gamma] } ?? [])
             case let .downsample(_, n, w): norm(n) + pw(w)
             case let .head(_, n, w): norm(n) + pw(w)
+            case let .int8PointwiseGELU(_, c, _), let .int8Pointwise(_, c): [c.weights.panels, c.weights.bias]
+            case let .int8Downsample(_, n, c): norm(n) + [c.weights.panels, c.weights.bias]
             }
         }.map { UnsafeRawPointer($0.base) }
     }
@@ -108,6 +120,21 @@ public final class NativeBackend: Backend, @unchecked Sendable {
     /// The C kernels `op` runs on this CPU, in order, e.g. `f32-pwconv-gelu__avx512 + f32-sumsq__avx512`.
     public func kernelName(for op: FusedOp) -> String {
         func k(_ kernel: cnx_kernel) -> String { String(cString: cnx_kernel_name(kernel, isa)) }
+        func q(_ kernel: cnx_qkernel) -> String { String(cString: cnx_qkernel_name(kernel, isa)) }
+        switch op {
+        case let .depthwiseConvLN(p) where graph?[p.output].dataType == .uint8:
+            return k(p.norm.constants.isEmpty ? cnx_kernel_f32_dwconv7x7_ln_noaffine : cnx_kernel_f32_dwconv7x7_ln)
+                + " + " + q(cnx_qkernel_f32_quantize_u8)
+        case let .pointwiseGELU(p) where p.int8 != nil:
+            return "\(q(cnx_qkernel_qu8_pwconv_u8_table)) + \(q(cnx_qkernel_u8_sumsq))"
+        case let .grn(p) where graph?[p.input].dataType == .uint8:
+            return "u8-grn-affine__swift"
+        case let .pointwise(p) where p.int8 != nil:
+            return q(p.residual == nil ? cnx_qkernel_qu8_pwconv_f32 : cnx_qkernel_qu8_pwconv_f32_residual)
+        case let .downsample(p) where p.int8 != nil:
+            return "\(k(cnx_kernel_f32_layernorm)) + \(q(cnx_qkernel_f32_quantize_u8)) + u8-patchify2x2__swift + \(q(cnx_qkernel_qu8_pwconv_f32))"
+        default: break
+        }
         switch op {
         case .stem:
             return "f32-patchify4x4__swift + \(k(cnx_kernel_f32_pwconv_none)) + \(k(cnx_kernel_f32_layernorm))"
@@ -143,7 +170,8 @@ public final class NativeBackend: Backend, @unchecked Sendable {
     /// The stem's patches, the downsample's normalised input and patches, GRN's scale vector, the
     /// per-block partial sums of squares after a 1x1+GELU and the head's pooled vector.
     public func scratchBytes(for op: FusedOp, in graph: Graph) -> Int {
-        switch op {
+        if let bytes = Int8Math.scratchBytes(for: op, in: graph) { return bytes }
+        return switch op {
         case let .stem(p): graph[p.output].shape[1] * graph[p.output].shape[2] * 48 * 4
         case let .downsample(p): 2 * MemoryPlanner.align(graph[p.input].elementCount * 4)
         case let .grn(p): graph[p.input].shape[3] * 4

@@ -12,19 +12,83 @@ extension SwiftBackend {
             gemm(patches, rows: y.h * y.w, weights, .none, nil, out)
             layerNorm(out, rows: y.h * y.w, y.c, norm, out)
         case let .depthwiseConvLN(p, weights, norm):
-            let x = nhwc(p.input), input = buffers.float(p.input), out = buffers.float(p.output)
-            // One parallel round: each worker normalises the pixels of the rows it convolved.
+            let x = nhwc(p.input), input = buffers.float(p.input)
+            let quantization = g[p.output].quantization
+            // int8: the float result goes to scratch, then to the output's codes.
+            let out = quantization == nil ? buffers.float(p.output) : scratch.assumingMemoryBound(to: Float.self)
+            let codes = quantization == nil ? nil : Optional(buffers.bytes(p.output))
+            let inverse = quantization?.inverseScale ?? 1, zeroPoint = quantization?.zeroPoint ?? 0
+            // One parallel round: each worker normalises (and quantizes) the pixels of the rows it convolved.
             let gamma = UnsafePointer(norm.gamma.base), beta = UnsafePointer(norm.beta.base), eps = norm.epsilon
             runner.forEachChunk(x.h) { rows in
                 f32DepthwiseConv7x7(input: input, height: x.h, width: x.w, weights: weights, outputRows: rows, output: out)
-                f32LayerNorm(input: out, rows: (rows.lowerBound * x.w)..<(rows.upperBound * x.w), channels: x.c,
-                             gamma: gamma, beta: beta, eps: eps, output: out)
+                let pixels = (rows.lowerBound * x.w)..<(rows.upperBound * x.w)
+                f32LayerNorm(input: out, rows: pixels, channels: x.c, gamma: gamma, beta: beta, eps: eps, output: out)
+                if let codes {
+                    f32QuantizeU8(out, range: (pixels.lowerBound * x.c)..<(pixels.upperBound * x.c), inverseScale: inverse,
+                                  zeroPoint: zeroPoint, output: codes)
+                }
+            }
+        case let .int8PointwiseGELU(p, conv, table):
+            let y = nhwc(p.output), rows = y.h * y.w, input = buffers.bytes(p.input), out = buffers.bytes(p.output)
+            let multipliers = UnsafePointer(conv.multipliers.base), zeroPoint = p.geluInput!.zeroPoint
+            table.withUnsafeBufferPointer { table in
+                runner.forEachChunk(rows, granularity: 2) { r in
+                    u8PointwiseGEMM(input: input, inputStride: g[p.input].shape[3], rows: r, weights: conv.weights,
+                                    epilogue: .codes(scale: multipliers, zeroPoint: zeroPoint, table: table.baseAddress!, output: out))
+                }
+            }
+            let q = g[p.output].quantization!, blocks = FusedOpMath.sumOfSquaresBlocks(pixels: rows)
+            let partials = scratch.assumingMemoryBound(to: Int64.self), exact = partials + blocks * y.c
+            Int8Math.sumOfSquares(out, pixels: rows, channels: y.c, zeroPoint: q.zeroPoint, partials: partials, into: exact,
+                                  runner: runner)
+            Int8Math.realSums(exact, channels: y.c, scale: q.scale, into: buffers.double(p.sumOfSquares))
+        case let .int8Pointwise(p, conv):
+            let y = nhwc(p.output), out = buffers.float(p.output), input = buffers.bytes(p.input)
+            let multipliers = UnsafePointer(conv.multipliers.base)
+            if let r = p.residual {
+                let residual = buffers.float(r)
+                if residual != out { out.update(from: residual, count: g[p.output].elementCount) }
+            }
+            let epilogue: Int8Epilogue = p.residual == nil ? .float(scale: multipliers, output: out)
+                                                           : .floatResidual(scale: multipliers, output: out)
+            runner.forEachChunk(y.h * y.w, granularity: 2) { r in
+                u8PointwiseGEMM(input: input, inputStride: g[p.input].shape[3], rows: r, weights: conv.weights, epilogue: epilogue)
+            }
+        case let .int8Downsample(p, norm, conv):
+            let x = nhwc(p.input), q = p.normQuantization!
+            let normed = scratch.assumingMemoryBound(to: Float.self)
+            let codes = (scratch + MemoryPlanner.align(g[p.input].elementCount * 4)).assumingMemoryBound(to: UInt8.self)
+            let patches = (scratch + MemoryPlanner.align(g[p.input].elementCount * 4) + MemoryPlanner.align(g[p.input].elementCount))
+                .assumingMemoryBound(to: UInt8.self)
+            layerNorm(buffers.float(p.input), rows: x.h * x.w, x.c, norm, normed)
+            let inverse = q.inverseScale
+            runner.forEachChunk(g[p.input].elementCount, granularity: 64) { r in
+                f32QuantizeU8(normed, range: r, inverseScale: inverse, zeroPoint: q.zeroPoint, output: codes)
+            }
+            Patchify.nhwc(UnsafePointer(codes), height: x.h, width: x.w, channels: x.c, into: patches, runner: runner)
+            let out = buffers.float(p.output), multipliers = UnsafePointer(conv.multipliers.base)
+            runner.forEachChunk((x.h / 2) * (x.w / 2), granularity: 2) { r in
+                u8PointwiseGEMM(input: patches, inputStride: 4 * x.c, rows: r, weights: conv.weights,
+                                epilogue: .float(scale: multipliers, output: out))
             }
         case let .pointwiseGELU(p, weights):
             let y = nhwc(p.output), out = buffers.float(p.output), sums = buffers.double(p.sumOfSquares)
             gemm(buffers.float(p.input), rows: y.h * y.w, weights, .gelu, nil, out)
             FusedOpMath.channelSumOfSquares(out, pixels: y.h * y.w, channels: y.c,
                                             partials: scratch.assumingMemoryBound(to: Double.self), into: sums, runner: runner)
+        case let .grn(p, gamma, beta) where g[p.input].dataType == .uint8:
+            let x = nhwc(p.input), c = x.c
+            let scale = scratch.assumingMemoryBound(to: Float.self), multiplier = scale + c, offset = scale + 2 * c
+            grnScale(buffers.double(p.sumOfSquares), gamma, c, scale)
+            let input = g[p.input].quantization!, output = g[p.output].quantization!
+            Int8Math.grnAffine(scale: scale, beta: beta.base, channels: c, input: input, output: output,
+                               multiplier: multiplier, offset: offset)
+            let data = buffers.bytes(p.input), out = buffers.bytes(p.output)
+            runner.forEachChunk(x.h * x.w, granularity: 8) { r in
+                u8ChannelAffine(data, rows: r, channels: c, zeroPoint: input.zeroPoint, multiplier: multiplier,
+                                offset: offset, output: out)
+            }
         case let .grn(p, gamma, beta):
             let x = nhwc(p.input), c = x.c
             let scale = scratch.assumingMemoryBound(to: Float.self)

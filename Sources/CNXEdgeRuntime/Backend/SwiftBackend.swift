@@ -26,6 +26,16 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
         case pointwise(PointwiseParameters, PackedPointwiseWeights, FoldedGRN?)
         case downsample(DownsampleParameters, NormVectors, PackedPointwiseWeights)
         case head(HeadParameters, NormVectors, PackedPointwiseWeights)
+        /// int8 1x1 + GELU table: weights, multipliers to the pre-activation codes, the table.
+        case int8PointwiseGELU(PointwiseGELUParameters, Int8Conv, table: [UInt8])
+        case int8Pointwise(PointwiseParameters, Int8Conv)
+        case int8Downsample(DownsampleParameters, NormVectors, Int8Conv)
+    }
+
+    /// An int8 convolution's packed weights and its epilogue multipliers (``Int8Math``).
+    struct Int8Conv {
+        let weights: PackedInt8PointwiseWeights
+        let multipliers: AlignedFloatBuffer
     }
 
     /// A GRN folded into a 1x1 convolution: γ, and the backend's own copy of the packed weights that
@@ -60,15 +70,15 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
     public func selectionReason(for op: FusedOp) -> String { "portable Swift SIMD" }
 
     public func scratchBytes(for op: FusedOp, in graph: Graph) -> Int {
-        switch op {
+        if let bytes = Int8Math.scratchBytes(for: op, in: graph) { return bytes }
+        return switch op {
         case let .stem(p): graph[p.output].shape[1] * graph[p.output].shape[2] * 48 * 4
         case let .downsample(p): 2 * MemoryPlanner.align(graph[p.input].elementCount * 4)
         case let .grn(p): graph[p.input].shape[3] * 4
         case let .head(p): graph[p.input].shape[3] * 4
         case let .pointwise(p): p.inputScale == nil ? 0 : graph[p.input].shape[3] * 4
         case let .pointwiseGELU(p):
-            FusedOpMath.sumOfSquaresBlocks(pixels: graph[p.output].shape[1] * graph[p.output].shape[2])
-                * graph[p.output].shape[3] * 8
+            FusedOpMath.sumOfSquaresBlocks(pixels: graph[p.output].shape[1] * graph[p.output].shape[2]) * graph[p.output].shape[3] * 8
         case .depthwiseConvLN: 0
         }
     }
@@ -100,8 +110,34 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
             }
             return PackedDepthwiseWeights(weights: values(w), bias: values(b), channels: c)
         }
+        func int8(_ w: TensorID, _ b: TensorID, _ i: Int8Weights, input: Float, output: Float = 1) -> Int8Conv {
+            let s = graph[w].shape, n = s[0], k = s.dropFirst().reduce(1, *)
+            let weights: PackedInt8PointwiseWeights
+            if let pw = graph.packedConstants[w], let pb = graph.packedConstants[b] {
+                weights = PackedInt8PointwiseWeights(panels: borrowed(pw), bias: borrowed(pb), outputChannels: n, inputChannels: k)
+            } else {
+                weights = PackedInt8PointwiseWeights(weights: graph.integerConstants[w]!, bias: graph.integerConstants[b]!,
+                                                     outputChannels: n, inputChannels: k)
+            }
+            let scales = graph.packedConstants[i.weightScale].map { c in
+                Array(UnsafeBufferPointer(start: c.base.assumingMemoryBound(to: Float.self), count: n))
+            } ?? values(i.weightScale)
+            return Int8Conv(weights: weights, multipliers: Int8Math.multipliers(inputScale: input, weightScales: scales, outputScale: output))
+        }
         prepared = graph.ops.map { op in
             switch op {
+            case let .pointwiseGELU(p) where p.int8 != nil:
+                let pre = p.geluInput!
+                return .int8PointwiseGELU(p, int8(p.weight, p.bias, p.int8!, input: graph[p.input].quantization!.scale, output: pre.scale),
+                                          table: Int8Math.geluTable(input: pre, output: graph[p.output].quantization!))
+            case let .pointwise(p) where p.int8 != nil:
+                return .int8Pointwise(p, int8(p.weight, p.bias, p.int8!, input: graph[p.input].quantization!.scale))
+            case let .downsample(p) where p.int8 != nil:
+                return .int8Downsample(p, norm(p.norm, graph[p.input].shape[3]),
+                                       int8(p.weight, p.bias, p.int8!, input: p.normQuantization!.scale))
+            default: break
+            }
+            return switch op {
             case let .stem(p): .stem(p, pointwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
             case let .depthwiseConvLN(p):
                 .depthwiseConvLN(p, depthwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))

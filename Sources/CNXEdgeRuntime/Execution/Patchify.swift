@@ -22,8 +22,8 @@ enum Patchify {
     }
 
     /// From NHWC with 2x2 patches: row `(py, px)` holds `x[2py + ky, 2px + kx, c]` at `c·4 + ky·2 + kx`.
-    static func nhwc(_ x: UnsafePointer<Float>, height: Int, width: Int, channels c: Int,
-                     into out: UnsafeMutablePointer<Float>, runner: ParallelRunner) {
+    static func nhwc<Element>(_ x: UnsafePointer<Element>, height: Int, width: Int, channels c: Int,
+                              into out: UnsafeMutablePointer<Element>, runner: ParallelRunner) {
         let oh = height / 2, ow = width / 2
         runner.forEachChunk(oh) { rows in
             for py in rows {

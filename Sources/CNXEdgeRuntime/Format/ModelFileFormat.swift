@@ -1,9 +1,9 @@
-/// The `.cnx` compiled-model file, version 1. All integers little-endian.
+/// The `.cnx` compiled-model file, version 2 (fp32 and int8 graphs). All integers little-endian.
 ///
 /// ```
 /// header (64 bytes)
 ///   0  magic "CNXMODEL"           8 bytes
-///   8  format version            u32 (1)
+///   8  format version            u32 (2)
 ///  12  reserved                  u32 (0)
 ///  16  tables offset             u64 (64)
 ///  24  tables byte count         u64
@@ -13,16 +13,25 @@
 ///  56  file byte count           u64
 /// tables
 ///   input height, input width, input id, output id, tensor count, op count   u32 each
-///   tensor × count: kind u8, data type u8, rank u8, layout u8, name length u16, name (UTF-8),
-///                   shape i64 × rank, data offset u64 (from the weights section), data bytes u64
-///   op × count:     kind u8, slot count u8, tensor id u32 × slots (0xFFFF_FFFF: none), epsilon f32
+///   tensor × count: kind u8 (0 input, 1 activation, 2 constant),
+///                   data type u8 (0 float32, 1 float64, 2 uint8, 3 int8, 4 int32),
+///                   rank u8, layout u8 (``ConstantLayout``), name length u16, name (UTF-8),
+///                   shape i64 × rank, data offset u64 (from the weights section), data bytes u64,
+///                   and for uint8 only: scale f32 (finite, > 0), zero point i32 (0...255)
+///   op × count:     kind u8, slot count u8, tensor id u32 × slots (0xFFFF_FFFF: none), epsilon f32,
+///                   parameter count u8, then per parameter: tag u8, byte count u8, payload
+///                   (``ModelFileFormat/OpParameter``; each tag at most once, only on its op kind)
 /// weights: each constant 64-byte aligned, already in its kernel's layout (``ConstantLayout``)
 /// ```
+///
+/// Slots per op kind (``ModelFileTables/slots(_:)``); an int8 convolution's per-channel weight
+/// scales fill the last slot of `pointwiseGELU` (6 slots), `pointwise` (8) and `downsample` (7),
+/// which is empty for a float one. Version 1 files (float-only, no parameters) are not read.
 public enum ModelFileFormat {
     /// The first eight bytes of every `.cnx` file.
     public static let magic: [UInt8] = Array("CNXMODEL".utf8)
     /// The version this build reads and writes.
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
     /// Bytes in the fixed header.
     public static let headerBytes = 64
     /// Byte offset of the checksum field in the header.
@@ -31,6 +40,18 @@ public enum ModelFileFormat {
     public static let alignment = 64
     /// Tensor id meaning "no tensor" in an op's optional slot.
     public static let noTensor: UInt32 = 0xFFFF_FFFF
+
+    /// Tags of an op record's parameters. Each payload is a ``TensorQuantization``: scale f32,
+    /// zero point i32 (8 bytes).
+    public enum OpParameter: UInt8, Sendable, CaseIterable {
+        /// `pointwiseGELU`: ``PointwiseGELUParameters/geluInput``.
+        case geluInput = 1
+        /// `downsample`: ``DownsampleParameters/normQuantization``.
+        case normQuantization = 2
+
+        /// Payload bytes.
+        public var byteCount: Int { 8 }
+    }
 
     /// FNV-1a (64-bit) over `bytes`, skipping the 8 checksum bytes of the header. Processes
     /// little-endian 64-bit words, then the tail bytes, so it runs at memory speed on large weights.
@@ -62,4 +83,24 @@ public enum ModelFileFormat {
         case .head: 7
         }
     }
+
+    /// Data type codes.
+    package static func code(_ type: TensorDataType) -> UInt8 {
+        switch type {
+        case .float32: 0
+        case .float64: 1
+        case .uint8: 2
+        case .int8: 3
+        case .int32: 4
+        }
+    }
+
+    /// The data type of a code, `nil` for an unknown one.
+    package static func dataType(_ code: UInt8) -> TensorDataType? {
+        [.float32, .float64, .uint8, .int8, .int32][safe: Int(code)]
+    }
+}
+
+extension Array {
+    fileprivate subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

@@ -54,6 +54,10 @@ public struct DepthwiseConvLNParameters: Sendable, Equatable {
 }
 
 /// 1x1 convolution `C → 4C` with exact GELU; also produces GRN's per-channel sum of squares.
+///
+/// int8 (``Int8Weights``) when the input is ``TensorDataType/uint8``: the accumulator is
+/// requantized to uint8 codes of ``geluInput`` and mapped through a 256-entry GELU table to the
+/// uint8 output's codes.
 public struct PointwiseGELUParameters: Sendable, Equatable {
     /// NHWC `[1, H, W, Cin]`.
     public var input: TensorID
@@ -66,10 +70,27 @@ public struct PointwiseGELUParameters: Sendable, Equatable {
     public var weight: TensorID
     /// `[Cout]`.
     public var bias: TensorID
+    /// Present when the convolution is int8.
+    public var int8: Int8Weights?
+    /// int8 only: the quantization of the pre-activation (the GELU table's input codes).
+    public var geluInput: TensorQuantization?
 
-    public init(input: TensorID, output: TensorID, sumOfSquares: TensorID, weight: TensorID, bias: TensorID) {
+    public init(input: TensorID, output: TensorID, sumOfSquares: TensorID, weight: TensorID, bias: TensorID,
+                int8: Int8Weights? = nil, geluInput: TensorQuantization? = nil) {
         self.input = input; self.output = output; self.sumOfSquares = sumOfSquares; self.weight = weight; self.bias = bias
+        self.int8 = int8; self.geluInput = geluInput
     }
+}
+
+/// What makes a 1x1 (or patch) convolution int8: its input is uint8 codes, `weight` is int8
+/// `[Cout, Cin...]` (symmetric, per output channel) and `bias` is int32, the accumulator's start
+/// value (the float bias over `inputScale · weightScale[n]`, rounded, minus the input zero point
+/// times the row's weight sum).
+public struct Int8Weights: Sendable, Equatable {
+    /// float32 `[Cout]`: the real value of one step of each output channel's weights.
+    public var weightScale: TensorID
+
+    public init(weightScale: TensorID) { self.weightScale = weightScale }
 }
 
 /// Global response normalisation from a precomputed sum of squares:
@@ -118,13 +139,15 @@ public struct PointwiseParameters: Sendable, Equatable {
     public var weight: TensorID
     /// `[Cout]`.
     public var bias: TensorID
-    /// Per-inference input scaling of a folded GRN, if any.
+    /// Per-inference input scaling of a folded GRN, if any (float convolutions only).
     public var inputScale: GRNInputScale?
+    /// Present when the convolution is int8 (uint8 input, float32 output).
+    public var int8: Int8Weights?
 
     public init(input: TensorID, output: TensorID, residual: TensorID?, weight: TensorID, bias: TensorID,
-                inputScale: GRNInputScale? = nil) {
+                inputScale: GRNInputScale? = nil, int8: Int8Weights? = nil) {
         self.input = input; self.output = output; self.residual = residual; self.weight = weight; self.bias = bias
-        self.inputScale = inputScale
+        self.inputScale = inputScale; self.int8 = int8
     }
 }
 
@@ -140,9 +163,16 @@ public struct DownsampleParameters: Sendable, Equatable {
     public var weight: TensorID
     /// `[Cout]`.
     public var bias: TensorID
+    /// Present when the convolution is int8: the normalised input is quantized to uint8 codes
+    /// of ``normQuantization`` first.
+    public var int8: Int8Weights?
+    /// int8 only: the quantization of the LayerNorm's output.
+    public var normQuantization: TensorQuantization?
 
-    public init(input: TensorID, output: TensorID, norm: LayerNormAffine, weight: TensorID, bias: TensorID) {
+    public init(input: TensorID, output: TensorID, norm: LayerNormAffine, weight: TensorID, bias: TensorID,
+                int8: Int8Weights? = nil, normQuantization: TensorQuantization? = nil) {
         self.input = input; self.output = output; self.norm = norm; self.weight = weight; self.bias = bias
+        self.int8 = int8; self.normQuantization = normQuantization
     }
 }
 

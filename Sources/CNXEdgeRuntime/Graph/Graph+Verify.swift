@@ -18,7 +18,8 @@ extension Graph {
             for t in op.constants {
                 try expectKind(t, .constant, i, kind)
                 if packedConstants[t] != nil { continue }
-                guard let values = constants[t], values.count == self[t].elementCount else {
+                let isInteger = self[t].dataType == .int8 || self[t].dataType == .int32
+                guard let count = isInteger ? integerConstants[t]?.count : constants[t]?.count, count == self[t].elementCount else {
                     throw GraphError.missingConstant(op: i, kind: kind, tensor: self[t].name)
                 }
             }
@@ -29,6 +30,7 @@ extension Graph {
                 }
             }
             try verifyShapes(op, i)
+            try verifyQuantization(op, i)
         }
         guard produced.contains(output), self[output].kind == .activation else {
             throw GraphError.outputNotProduced(tensor: output.index < tensors.count ? self[output].name : "\(output)")
@@ -62,6 +64,12 @@ extension Graph {
         func norm(_ n: LayerNormAffine, _ c: Int) throws {
             for t in n.constants { try expect(t, [c]) }
         }
+        /// A convolution's weight and bias: float32, or int8 / int32 with float32 per-channel scales.
+        func conv(_ int8: Int8Weights?, _ weight: TensorID, _ shape: [Int], _ bias: TensorID) throws {
+            guard let int8 else { try expect(weight, shape); try expect(bias, [shape[0]]); return }
+            try expect(weight, shape, .int8); try expect(bias, [shape[0]], .int32)
+            try expect(int8.weightScale, [shape[0]])
+        }
         switch op {
         case let .stem(p):
             let s = self[p.input].shape
@@ -73,33 +81,64 @@ extension Graph {
             try expect(p.weight, [c, 3, 4, 4]); try expect(p.bias, [c]); try norm(p.norm, c)
         case let .depthwiseConvLN(p):
             let x = try nhwc(p.input)
-            try expect(p.output, self[p.input].shape)
+            try expect(p.output, self[p.input].shape, self[p.output].dataType == .uint8 ? .uint8 : .float32)
             try expect(p.weight, [x.c, 49]); try expect(p.bias, [x.c]); try norm(p.norm, x.c)
         case let .pointwiseGELU(p):
-            let x = try nhwc(p.input), y = try nhwc(p.output)
-            try expect(p.output, [1, x.h, x.w, y.c]); try expect(p.sumOfSquares, [y.c], .float64)
-            try expect(p.weight, [y.c, x.c]); try expect(p.bias, [y.c])
+            let x = try nhwc(p.input), y = try nhwc(p.output), q: TensorDataType = p.int8 == nil ? .float32 : .uint8
+            try expect(p.input, self[p.input].shape, q)
+            try expect(p.output, [1, x.h, x.w, y.c], q); try expect(p.sumOfSquares, [y.c], .float64)
+            try conv(p.int8, p.weight, [y.c, x.c], p.bias)
         case let .grn(p):
             let x = try nhwc(p.input)
-            try expect(p.output, self[p.input].shape); try expect(p.sumOfSquares, [x.c], .float64)
+            let inType: TensorDataType = self[p.input].dataType == .uint8 ? .uint8 : .float32
+            let outType: TensorDataType = self[p.output].dataType == .uint8 ? .uint8 : .float32
+            try expect(p.input, self[p.input].shape, inType)
+            try expect(p.output, self[p.input].shape, outType); try expect(p.sumOfSquares, [x.c], .float64)
             try expect(p.gamma, [x.c]); try expect(p.beta, [x.c])
         case let .pointwise(p):
             let x = try nhwc(p.input), y = try nhwc(p.output)
+            try expect(p.input, self[p.input].shape, p.int8 == nil ? .float32 : .uint8)
             try expect(p.output, [1, x.h, x.w, y.c])
             if let r = p.residual { try expect(r, self[p.output].shape) }
             if let scale = p.inputScale { try expect(scale.sumOfSquares, [x.c], .float64); try expect(scale.gamma, [x.c]) }
-            try expect(p.weight, [y.c, x.c]); try expect(p.bias, [y.c])
+            try conv(p.int8, p.weight, [y.c, x.c], p.bias)
         case let .downsample(p):
             let x = try nhwc(p.input), y = try nhwc(p.output)
             try expect(p.output, [1, x.h / 2, x.w / 2, y.c])
             guard x.h % 2 == 0, x.w % 2 == 0 else {
                 throw GraphError.shapeMismatch(op: i, kind: kind, tensor: self[p.input].name, expected: [1, 2 * y.h, 2 * y.w, x.c], found: self[p.input].shape)
             }
-            try norm(p.norm, x.c); try expect(p.weight, [y.c, x.c, 2, 2]); try expect(p.bias, [y.c])
+            try norm(p.norm, x.c); try conv(p.int8, p.weight, [y.c, x.c, 2, 2], p.bias)
         case let .head(p):
             let x = try nhwc(p.input), y = try nhwc(p.output)
             try expect(p.output, [1, 1, 1, y.c])
             try norm(p.norm, x.c); try expect(p.weight, [y.c, x.c]); try expect(p.bias, [y.c])
+        }
+    }
+}
+
+extension Graph {
+    /// uint8 activations carry valid quantization and nothing else does; int8-only parameters
+    /// appear only on int8 ops; a folded GRN is float-only.
+    private func verifyQuantization(_ op: FusedOp, _ i: Int) throws {
+        func bad(_ t: String) -> GraphError { .badQuantization(op: i, kind: op.kind, tensor: t) }
+        for t in op.inputs + op.outputs {
+            let isU8 = self[t].dataType == .uint8, q = self[t].quantization
+            guard isU8 ? (q?.isValid == true) : q == nil else { throw bad(self[t].name) }
+        }
+        switch op {
+        case let .pointwiseGELU(p):
+            if (p.int8 == nil) != (p.geluInput == nil) { throw bad(self[p.output].name) }
+            if let g = p.geluInput, !g.isValid { throw bad(self[p.output].name) }
+        case let .pointwise(p):
+            if p.int8 != nil, p.inputScale != nil { throw bad(self[p.input].name) }
+        case let .downsample(p):
+            guard (p.int8 == nil) == (p.normQuantization == nil), p.normQuantization?.isValid ?? true else {
+                throw bad(self[p.input].name)
+            }
+        case let .depthwiseConvLN(p):
+            if self[p.input].dataType != .float32 { throw bad(self[p.input].name) }
+        case .stem, .grn, .head: break
         }
     }
 }

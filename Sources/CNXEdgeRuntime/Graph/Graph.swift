@@ -8,6 +8,8 @@ public struct Graph: Sendable {
     public var ops: [FusedOp] = []
     /// Values of the constant tensors, row-major in each tensor's ``Tensor/shape``.
     public var constants: [TensorID: [Float]] = [:]
+    /// Values of the ``TensorDataType/int8`` and ``TensorDataType/int32`` constants (int8 widened).
+    public var integerConstants: [TensorID: [Int32]] = [:]
     /// Constants held elsewhere in their kernels' layouts (a loaded `.cnx` file), by tensor.
     public var packedConstants: [TensorID: PackedConstant] = [:]
     /// The NCHW image.
@@ -46,6 +48,23 @@ public struct Graph: Sendable {
         return id
     }
 
+    /// Appends an int8 or int32 constant holding `values` and returns its id.
+    public mutating func addIntegerConstant(_ name: String, _ shape: [Int], _ type: TensorDataType, _ values: [Int32]) -> TensorID {
+        precondition(type == .int8 || type == .int32, "integer constant \(name) of type \(type)")
+        precondition(values.count == shape.reduce(1, *), "constant \(name): \(values.count) values for shape \(shape)")
+        precondition(type == .int32 || values.allSatisfy { (-128...127).contains($0) }, "int8 constant \(name) out of range")
+        let id = addTensor(name, shape, .constant, type)
+        integerConstants[id] = values
+        return id
+    }
+
+    /// Sets what an activation's uint8 codes mean (makes it a ``TensorDataType/uint8`` tensor).
+    public mutating func quantize(_ id: TensorID, _ quantization: TensorQuantization) {
+        precondition(self[id].kind == .activation, "quantize \(id): not an activation")
+        tensors[id.index].dataType = .uint8
+        tensors[id.index].quantization = quantization
+    }
+
     /// Replaces a constant's values (same element count).
     public mutating func setConstant(_ id: TensorID, _ values: [Float]) {
         precondition(self[id].kind == .constant && values.count == self[id].elementCount, "setConstant \(id)")
@@ -65,6 +84,7 @@ public struct Graph: Sendable {
         var g = self
         let used = Set(ops.flatMap(\.constants))
         g.constants = constants.filter { used.contains($0.key) }
+        g.integerConstants = integerConstants.filter { used.contains($0.key) }
         return g
     }
 }

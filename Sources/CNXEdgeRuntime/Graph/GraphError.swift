@@ -16,6 +16,9 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
     case wrongDataType(op: Int, kind: String, tensor: String, expected: TensorDataType, found: TensorDataType)
     /// The graph's output is never produced.
     case outputNotProduced(tensor: String)
+    /// A uint8 tensor without a valid quantization (finite positive scale, zero point in 0...255),
+    /// or quantization parameters on a tensor or op that is not int8.
+    case badQuantization(op: Int, kind: String, tensor: String)
 
     public var description: String {
         switch self {
@@ -27,6 +30,7 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .shapeMismatch(op, kind, t, e, f): "op \(op) (\(kind)): \(t) has shape \(f), expected \(e)"
         case let .wrongDataType(op, kind, t, e, f): "op \(op) (\(kind)): \(t) is \(f), expected \(e)"
         case let .outputNotProduced(t): "graph output \(t) is never produced"
+        case let .badQuantization(op, kind, t): "op \(op) (\(kind)): \(t) has missing or invalid int8 quantization parameters"
         }
     }
 }

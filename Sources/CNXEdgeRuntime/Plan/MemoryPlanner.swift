@@ -9,7 +9,10 @@ public enum MemoryPlanner {
         // In-place outputs share their input's buffer: map each tensor to the tensor owning it.
         var owner: [TensorID: TensorID] = [:]
         func root(_ t: TensorID) -> TensorID { owner[t].map(root) ?? t }
-        for op in graph.ops { if let (i, o) = op.inPlace { owner[o] = root(i) } }
+        for op in graph.ops {
+            // In place only between tensors of one element type (a float → uint8 GRN is not).
+            if let (i, o) = op.inPlace, graph[i].dataType == graph[o].dataType { owner[o] = root(i) }
+        }
 
         var first: [TensorID: Int] = [:], last: [TensorID: Int] = [:], members: [TensorID: [TensorID]] = [:]
         func touch(_ t: TensorID, _ i: Int) {

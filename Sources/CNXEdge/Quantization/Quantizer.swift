@@ -1,0 +1,246 @@
+import CNXEdgeRuntime
+
+/// Why a graph cannot be quantized.
+public enum QuantizationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// An int32 bias would overflow (a float bias vastly larger than its input and weight scales).
+    case biasOverflow(tensor: String, channel: Int)
+    /// The graph is not a plain fp32 ConvNeXt V2 graph the quantizer understands (e.g. GRN folded
+    /// into the next 1x1, or already int8).
+    case unsupportedGraph(reason: String)
+
+    public var description: String {
+        switch self {
+        case let .biasOverflow(t, c): "\(t): channel \(c)'s int32 bias overflows"
+        case let .unsupportedGraph(reason): "cannot quantize this graph: \(reason)"
+        }
+    }
+}
+
+/// How ``Quantizer`` makes an int8 graph.
+public struct QuantizationOptions: Sendable, Equatable {
+    /// How activation ranges are chosen from the calibration statistics.
+    public var calibration: CalibrationSpec
+    /// Largest weight code: 127 (full int8), or 63 so that no pair of uint8 × int8 products
+    /// overflows int16 (exact on AVX2's `vpmaddubsw`).
+    public var weightCodeLimit: Int32
+    /// Ops left in float32: a depthwise + LN listed here keeps its whole block float (its output,
+    /// and so the 1x1s, GELU and GRN after it); a downsample keeps its convolution float.
+    public var floatOps: Set<Int>
+    /// Calibrated ranges widened by these factors, by role: `"<op kind>.<what>"`, e.g.
+    /// `"grn.output"` — headroom for images whose activations exceed every calibration image's.
+    public var rangeMargins: [String: Float]
+
+    /// The default headroom: GRN's outputs get twice their calibrated range. GRN scales each
+    /// channel by its norm relative to the image's mean norm, so an image with one dominant
+    /// channel overshoots every calibration image; clipping it cost 10+ dB on such images.
+    public static let defaultRangeMargins: [String: Float] = ["grn.output": 2]
+
+    public init(calibration: CalibrationSpec = CalibrationSpec(.minmax), weightCodeLimit: Int32 = 63, floatOps: Set<Int> = [],
+                rangeMargins: [String: Float] = QuantizationOptions.defaultRangeMargins) {
+        self.calibration = calibration
+        self.weightCodeLimit = weightCodeLimit
+        self.floatOps = floatOps
+        self.rangeMargins = rangeMargins
+    }
+}
+
+/// What calibration saw at every activation the int8 graph quantizes, by role
+/// (``Quantizer/role(_:_:)``): enough to choose ranges with any method without running the model
+/// again.
+public struct CalibrationStatistics: Sendable {
+    /// Observers by role, e.g. `"12.output"`, `"13.preactivation"`.
+    public var observers: [String: ActivationObserver]
+    /// Images observed.
+    public var imageCount: Int
+}
+
+/// Post-training int8 quantization of a compiled fp32 graph.
+///
+/// The scheme (figures in `calibration/README.md`): weights int8, symmetric per output channel;
+/// the inputs of every 1x1 and downsample convolution uint8 per tensor; the 1x1 + GELU's output
+/// uint8 through a 256-entry table; GRN on the uint8 codes (statistics in integers), requantized
+/// for the next 1x1; the residual stream, the depthwise 7x7, every LayerNorm's statistics, the
+/// stem and the head stay float32.
+public enum Quantizer {
+    /// The role name of op `op`'s quantized activation `what`.
+    public static func role(_ op: Int, _ what: String) -> String { "\(op).\(what)" }
+
+    /// Runs the fp32 `graph` on `backend` over `inputs` (NCHW tensors at the graph's input size)
+    /// and records every activation the int8 graph will quantize.
+    /// - Parameter progress: called after each image with the number done.
+    /// - Throws: ``ExecutionError`` for a bad input, ``CalibrationError`` for a non-finite activation,
+    ///   ``GraphError`` if `graph` does not verify or is already int8.
+    public static func calibrate(_ graph: Graph, backend: any Backend, inputs: some Sequence<[Float]>,
+                                 progress: (Int) -> Void = { _ in }) throws -> CalibrationStatistics {
+        let model = try CompiledModel(graph: graph, backend: backend)
+        var observers: [String: ActivationObserver] = [:]
+        // fc1's pre-activation is internal to the fused op: recomputed from its input (fp32 GEMM).
+        var preactivation: [Int: PackedPointwiseWeights] = [:]
+        var norms: [Int: (gamma: [Float], beta: [Float], epsilon: Float)] = [:]
+        for (i, op) in graph.ops.enumerated() {
+            switch op {
+            case let .pointwiseGELU(p):
+                let s = graph[p.weight].shape
+                preactivation[i] = PackedPointwiseWeights(weights: graph.constants[p.weight]!, bias: graph.constants[p.bias]!,
+                                                         outputChannels: s[0], inputChannels: s[1])
+            case let .downsample(p):
+                let c = graph[p.input].shape[3]
+                norms[i] = (p.norm.gamma.map { graph.constants[$0]! } ?? [Float](repeating: 1, count: c),
+                            p.norm.beta.map { graph.constants[$0]! } ?? [Float](repeating: 0, count: c), p.norm.epsilon)
+            case .stem, .depthwiseConvLN, .grn, .pointwise, .head: break
+            }
+        }
+        var scratch: [Float] = []
+        var count = 0
+        for input in inputs {
+            _ = try model.predict(input) { i, after, buffers in
+                func observe(_ what: String, _ p: UnsafePointer<Float>, _ n: Int) throws {
+                    try observers[role(i, what), default: ActivationObserver(name: role(i, what))]
+                        .observe(UnsafeBufferPointer(start: p, count: n))
+                }
+                switch graph.ops[i] {
+                case let .depthwiseConvLN(p) where after:
+                    try observe("output", buffers.float(p.output), graph[p.output].elementCount)
+                case let .pointwiseGELU(p) where !after:
+                    let rows = graph[p.input].elementCount / graph[p.input].shape[3], w = preactivation[i]!
+                    scratch = [Float](repeating: 0, count: rows * w.outputChannels)
+                    scratch.withUnsafeMutableBufferPointer { out in
+                        f32PointwiseGEMM(input: buffers.float(p.input), rows: 0..<rows, weights: w, epilogue: .none,
+                                         residual: nil, output: out.baseAddress!)
+                    }
+                    try scratch.withUnsafeBufferPointer { try observe("preactivation", $0.baseAddress!, $0.count) }
+                case let .pointwiseGELU(p) where after:
+                    try observe("output", buffers.float(p.output), graph[p.output].elementCount)
+                case let .grn(p) where after:
+                    try observe("output", buffers.float(p.output), graph[p.output].elementCount)
+                case let .downsample(p) where !after:
+                    let c = graph[p.input].shape[3], rows = graph[p.input].elementCount / c, n = norms[i]!
+                    scratch = [Float](repeating: 0, count: rows * c)
+                    scratch.withUnsafeMutableBufferPointer { out in
+                        f32LayerNorm(input: buffers.float(p.input), rows: 0..<rows, channels: c, gamma: n.gamma,
+                                     beta: n.beta, eps: n.epsilon, output: out.baseAddress!)
+                    }
+                    try scratch.withUnsafeBufferPointer { try observe("norm", $0.baseAddress!, $0.count) }
+                default: break
+                }
+            }
+            count += 1
+            progress(count)
+        }
+        guard count > 0 else { throw CalibrationError.noImages(path: "calibration inputs") }
+        return CalibrationStatistics(observers: observers, imageCount: count)
+    }
+
+    /// Blocks (by their depthwise + LN op) and downsamples to leave in float32: each one whose
+    /// float version raises the median logits SQNR over `inputs` (calibration images) by at least
+    /// `thresholdDecibels` over the all-int8 graph. Runs the model once per candidate.
+    public static func sensitiveOps(_ graph: Graph, statistics: CalibrationStatistics, options: QuantizationOptions,
+                                    inputs: [[Float]], backend: () -> any Backend,
+                                    thresholdDecibels: Double = 6) throws -> (ops: Set<Int>, gains: [Int: Double]) {
+        let fp32 = try CompiledModel(graph: graph, backend: backend())
+        let reference = try inputs.map { try fp32.predict($0) }
+        func median(_ floats: Set<Int>) throws -> Double {
+            var o = options
+            o.floatOps = floats
+            let model = try CompiledModel(graph: try quantize(graph, statistics: statistics, options: o), backend: backend())
+            let s = try inputs.indices.map { QuantizationAnalysis.sqnr(reference[$0], try model.predict(inputs[$0])) }.sorted()
+            return s[s.count / 2]
+        }
+        let base = try median(options.floatOps)
+        var chosen = options.floatOps, gains: [Int: Double] = [:]
+        for (i, op) in graph.ops.enumerated() {
+            switch op {
+            case .depthwiseConvLN, .downsample: break
+            default: continue
+            }
+            gains[i] = try median(options.floatOps.union([i])) - base
+            if gains[i]! >= thresholdDecibels { chosen.insert(i) }
+        }
+        return (chosen, gains)
+    }
+
+    /// The int8 version of the fp32 `graph` with activation ranges from `statistics`.
+    /// - Throws: ``CalibrationError`` if an activation was never observed, ``GraphError`` if the
+    ///   result does not verify.
+    public static func quantize(_ graph: Graph, statistics: CalibrationStatistics,
+                                options: QuantizationOptions = QuantizationOptions()) throws -> Graph {
+        var g = graph
+        for op in graph.ops {
+            if case let .pointwise(p) = op, p.inputScale != nil {
+                throw QuantizationError.unsupportedGraph(reason: "GRN folded into a 1x1 convolution (compile without foldGRN)")
+            }
+            for t in op.inputs + op.outputs where graph[t].dataType == .uint8 {
+                throw QuantizationError.unsupportedGraph(reason: "already int8")
+            }
+        }
+        func activation(_ i: Int, _ what: String) throws -> TensorQuantization {
+            guard let observer = statistics.observers[role(i, what)] else {
+                throw CalibrationError.noData(tensor: role(i, what))
+            }
+            var q = try observer.quantization(for: options.calibration, qmin: 0, qmax: 255)
+            if let margin = options.rangeMargins["\(graph.ops[i].kind).\(what)"] {
+                let r = try observer.range(for: options.calibration, qmin: 0, qmax: 255)
+                q = ActivationQuantization(range: QuantizationRange(lower: r.lower * margin, upper: r.upper * margin), qmin: 0, qmax: 255)
+            }
+            return TensorQuantization(scale: q.scale, zeroPoint: q.zeroPoint)
+        }
+        /// int8 weights of a convolution whose input has `input`'s quantization.
+        func int8(_ name: String, weight: TensorID, bias: TensorID, input: TensorQuantization) throws
+            -> (weight: TensorID, bias: TensorID, int8: Int8Weights) {
+            let shape = g[weight].shape, n = shape[0], k = g[weight].elementCount / n
+            let w = g.constants[weight]!, b = g.constants[bias]!, limit = options.weightCodeLimit
+            var codes = [Int32](repeating: 0, count: n * k), scales = [Float](repeating: 1, count: n)
+            var biases = [Int32](repeating: 0, count: n)
+            for row in 0..<n {
+                let values = w[(row * k)..<((row + 1) * k)]
+                let largest = values.reduce(0) { max($0, abs($1)) }
+                let scale = largest > 0 ? largest / Float(limit) : 1
+                scales[row] = scale
+                var sum: Int64 = 0
+                for j in 0..<k {
+                    let q = Int32(max(-Float(limit), min(Float(limit), (values[row * k + j] / scale).rounded(.toNearestOrEven))))
+                    codes[row * k + j] = q
+                    sum += Int64(q)
+                }
+                let real = (Double(b[row]) / (Double(input.scale) * Double(scale))).rounded(.toNearestOrEven)
+                let start = real - Double(input.zeroPoint) * Double(sum)
+                guard abs(start) < Double(Int32.max) else { throw QuantizationError.biasOverflow(tensor: name, channel: row) }
+                biases[row] = Int32(start)
+            }
+            let qw = g.addIntegerConstant(name + ".weight.int8", shape, .int8, codes)
+            let qb = g.addIntegerConstant(name + ".bias.int32", [n], .int32, biases)
+            let ws = g.addConstant(name + ".weight_scale", [n], scales)
+            return (qw, qb, Int8Weights(weightScale: ws))
+        }
+        for (i, op) in graph.ops.enumerated() where !options.floatOps.contains(i) {
+            switch op {
+            case let .depthwiseConvLN(p):
+                g.quantize(p.output, try activation(i, "output"))
+            case var .pointwiseGELU(p):
+                guard g[p.input].dataType == .uint8, let input = g[p.input].quantization else { continue }
+                let q = try int8(graph[p.output].name + ".fc1", weight: p.weight, bias: p.bias, input: input)
+                p.weight = q.weight; p.bias = q.bias; p.int8 = q.int8
+                p.geluInput = try activation(i, "preactivation")
+                g.quantize(p.output, try activation(i, "output"))
+                g.ops[i] = .pointwiseGELU(p)
+            case let .grn(p):
+                guard g[p.input].dataType == .uint8 else { continue }
+                g.quantize(p.output, try activation(i, "output"))
+            case var .pointwise(p):
+                guard g[p.input].dataType == .uint8, let input = g[p.input].quantization, p.inputScale == nil else { continue }
+                let q = try int8(graph[p.output].name + ".fc2", weight: p.weight, bias: p.bias, input: input)
+                p.weight = q.weight; p.bias = q.bias; p.int8 = q.int8
+                g.ops[i] = .pointwise(p)
+            case var .downsample(p):
+                let norm = try activation(i, "norm")
+                let q = try int8(graph[p.output].name + ".downsample", weight: p.weight, bias: p.bias, input: norm)
+                p.weight = q.weight; p.bias = q.bias; p.int8 = q.int8; p.normQuantization = norm
+                g.ops[i] = .downsample(p)
+            case .stem, .head: break
+            }
+        }
+        g = g.droppingUnusedConstants()
+        try g.verify()
+        return g
+    }
+}
