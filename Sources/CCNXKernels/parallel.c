@@ -45,21 +45,24 @@ void cnx_f32_pwconv_parallel(pthreadpool_t pool, cnx_isa isa, const cnx_f32_pwco
 typedef struct {
     const cnx_kernel_table* table;
     const cnx_f32_dwconv7x7_ln_params* params;
+    cnx_isa isa;
 } dwconv_context;
 
 static void dwconv_task(void* ctx, size_t y, size_t tile) {
     const dwconv_context* c = ctx;
+    if (c->params->output_u8 != NULL) { cnx_f32_dwconv7x7_ln(c->isa, c->params, y, y + tile); return; }
     c->table->dwconv_ln(c->params, y, y + tile);
 }
 
 void cnx_f32_dwconv7x7_ln_parallel(pthreadpool_t pool, cnx_isa isa, const cnx_f32_dwconv7x7_ln_params* params) {
     const cnx_kernel_table* table = cnx_kernels_table(isa);
 #if CNX_HAVE_PTHREADPOOL
-    dwconv_context ctx = {table, params};
+    dwconv_context ctx = {table, params, isa};
     pthreadpool_parallelize_1d_tile_1d(pool, dwconv_task, &ctx, params->height, 1, 0);
 #else
     (void)pool;
     (void)dwconv_task;
-    table->dwconv_ln(params, 0, params->height);
+    (void)table;
+    cnx_f32_dwconv7x7_ln(isa, params, 0, params->height);
 #endif
 }

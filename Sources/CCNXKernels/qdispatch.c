@@ -1,5 +1,5 @@
 // The int8 kernels' public entry points: the variant per `cnx_isa` (AVX-512 means VNNI where the
-// CPU has it, else the AVX2 kernels), names, and the pthreadpool split of a GEMM.
+// CPU has it, with VBMI's table lookup where it also has that, else the AVX2 kernels), names, and the pthreadpool split of a GEMM.
 #include <stdio.h>
 #include <stdlib.h>
 #if __has_include(<cpuinfo.h>)
@@ -19,6 +19,15 @@ static bool has_avx512vnni(void) {
     return __builtin_cpu_supports("avx512vnni");
 #endif
 }
+
+static bool has_avx512vbmi(void) {
+#if CNX_Q_HAVE_CPUINFO
+    return cpuinfo_initialize() && cpuinfo_has_x86_avx512vbmi();
+#else
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512vbmi");
+#endif
+}
 #endif
 
 /// The variant `isa` runs here (`supported` false: the one it would run, for names only).
@@ -28,7 +37,10 @@ static const cnx_qkernel_table* variant(cnx_isa isa, bool supported) {
         case cnx_isa_scalar: return &cnx_qkernels_scalar;
 #if defined(__x86_64__)
         case cnx_isa_avx2: return &cnx_qkernels_avx2;
-        case cnx_isa_avx512: return !supported || has_avx512vnni() ? &cnx_qkernels_avx512vnni : &cnx_qkernels_avx2;
+        case cnx_isa_avx512:
+            if (!supported) return &cnx_qkernels_avx512vbmi;
+            if (!has_avx512vnni()) return &cnx_qkernels_avx2;
+            return has_avx512vbmi() ? &cnx_qkernels_avx512vbmi : &cnx_qkernels_avx512vnni;
 #endif
 #if defined(__aarch64__)
         case cnx_isa_neon: return &cnx_qkernels_neon;
@@ -72,14 +84,32 @@ void cnx_f32_quantize_u8(cnx_isa isa, const float* x, size_t count, float invers
     table(isa)->quantize(x, count, inverse_scale, zero_point, out);
 }
 
+void cnx_u8_channel_affine(cnx_isa isa, const uint8_t* x, uint8_t* out, size_t channels, size_t row_begin,
+                           size_t row_end, int32_t zero_point, const float* multiplier, const float* offset) {
+    const cnx_qkernel_table* t = table(isa);
+    if (row_begin >= row_end || channels == 0) return;
+    t->channel_affine(x, out, channels, row_begin, row_end, zero_point, multiplier, offset);
+}
+
 typedef struct {
     const cnx_qkernel_table* table;
     const cnx_qu8_pwconv_params* params;
+    size_t rows, row_tiles, tasks, panels;
 } qpwconv_context;
 
 static void qpwconv_task(void* ctx, size_t r, size_t q, size_t tile_r, size_t tile_q) {
     const qpwconv_context* c = ctx;
     c->table->pwconv(c->params, r, r + tile_r, q, q + tile_q);
+}
+
+/// Task `i` of `tasks` takes row tiles `[i·T/tasks, (i+1)·T/tasks)`: sizes differ by at most one tile.
+static void qpwconv_row_task(void* ctx, size_t i) {
+    const qpwconv_context* c = ctx;
+    const size_t mr = c->table->pwconv_rows;
+    const size_t begin = i * c->row_tiles / c->tasks * mr;
+    size_t end = (i + 1) * c->row_tiles / c->tasks * mr;
+    if (end > c->rows) end = c->rows;
+    if (begin < end) c->table->pwconv(c->params, begin, end, 0, c->panels);
 }
 
 void cnx_qu8_pwconv_parallel(pthreadpool_t pool, cnx_isa isa, const cnx_qu8_pwconv_params* params, size_t rows) {
@@ -89,22 +119,25 @@ void cnx_qu8_pwconv_parallel(pthreadpool_t pool, cnx_isa isa, const cnx_qu8_pwco
 #if CNX_HAVE_PTHREADPOOL
     const size_t threads = pool != NULL ? pthreadpool_get_threads_count(pool) : 1;
     if (threads <= 1) { t->pwconv(params, 0, rows, 0, panels); return; }
-    // About four tasks per thread: whole row strips when there are enough rows, else also columns
-    // (pairs of panels, the AVX-512 tile), so a 49-row GEMM still spreads evenly.
+    // Four tasks per thread, of equal size (within a row tile): whole row strips when there are
+    // enough rows (a plain `tile_r` rounded up left the last task short: 196 rows in 36-row tiles
+    // split 108/88 over two threads), else also columns in equal even runs of panels (pairs: the
+    // AVX-512 tile), so a 49-row GEMM still spreads evenly.
     const size_t mr = t->pwconv_rows, target = 4 * threads;
     const size_t row_tiles = (rows + mr - 1) / mr;
-    size_t tile_r = mr, tile_q = panels;
+    qpwconv_context ctx = {t, params, rows, row_tiles, target, panels};
     if (row_tiles >= target) {
-        tile_r = mr * ((row_tiles + target - 1) / target);
-    } else {
-        tile_q = (panels * row_tiles / target) & ~(size_t)1;
-        if (tile_q < 2) tile_q = 2;
+        pthreadpool_parallelize_1d(pool, qpwconv_row_task, &ctx, target, 0);
+        return;
     }
-    qpwconv_context ctx = {t, params};
-    pthreadpool_parallelize_2d_tile_2d(pool, qpwconv_task, &ctx, rows, panels, tile_r, tile_q, 0);
+    const size_t column_tasks = (target + row_tiles - 1) / row_tiles;
+    size_t tile_q = (panels + column_tasks - 1) / column_tasks;
+    tile_q = (tile_q + 1) & ~(size_t)1;
+    pthreadpool_parallelize_2d_tile_2d(pool, qpwconv_task, &ctx, rows, panels, mr, tile_q, 0);
 #else
     (void)pool;
     (void)qpwconv_task;
+    (void)qpwconv_row_task;
     t->pwconv(params, 0, rows, 0, panels);
 #endif
 }

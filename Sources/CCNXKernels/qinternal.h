@@ -22,6 +22,9 @@ typedef void (*cnx_qpwconv_fn)(const cnx_qu8_pwconv_params* p, size_t row_begin,
 typedef void (*cnx_u8_sumsq_fn)(const uint8_t* x, size_t channels, size_t row_begin, size_t row_end,
                                 int32_t zero_point, int64_t* sums);
 typedef void (*cnx_quantize_fn)(const float* x, size_t count, float inverse_scale, int32_t zero_point, uint8_t* out);
+typedef void (*cnx_channel_affine_fn)(const uint8_t* x, uint8_t* out, size_t channels, size_t row_begin,
+                                      size_t row_end, int32_t zero_point, const float* multiplier,
+                                      const float* offset);
 
 /// One variant's int8 kernels; `pwconv_rows` is the row tile the parallel helper splits on,
 /// `names` the `cnx_qkernel_name` strings.
@@ -30,6 +33,7 @@ typedef struct cnx_qkernel_table {
     size_t pwconv_rows;
     cnx_u8_sumsq_fn sumsq;
     cnx_quantize_fn quantize;
+    cnx_channel_affine_fn channel_affine;
     const char* names[CNX_QKERNEL_COUNT];
 } cnx_qkernel_table;
 
@@ -37,6 +41,7 @@ extern const cnx_qkernel_table cnx_qkernels_scalar;
 #if defined(__x86_64__)
 extern const cnx_qkernel_table cnx_qkernels_avx2;
 extern const cnx_qkernel_table cnx_qkernels_avx512vnni;
+extern const cnx_qkernel_table cnx_qkernels_avx512vbmi;
 #endif
 #if defined(__aarch64__)
 extern const cnx_qkernel_table cnx_qkernels_neon;
@@ -44,7 +49,7 @@ extern const cnx_qkernel_table cnx_qkernels_neon;
 
 #define CNX_QNAMES(isa)                                                                              \
     {"qu8-pwconv-f32__" isa, "qu8-pwconv-f32-residual__" isa, "qu8-pwconv-u8__" isa,                \
-     "qu8-pwconv-u8-table__" isa, "u8-sumsq__" isa, "f32-quantize-u8__" isa}
+     "qu8-pwconv-u8-table__" isa, "u8-sumsq__" isa, "f32-quantize-u8__" isa, "u8-channel-affine__" isa}
 
 /// Bytes of one packed panel: `ceil(k / 4)` groups of 16 x 4 weights.
 static inline size_t cnx_qpw_panel_bytes(size_t k) {
@@ -96,6 +101,14 @@ static inline void cnx_q_epilogue_one(const cnx_qu8_pwconv_params* p, int32_t ac
         case cnx_qu8_epilogue_u8: out_u8[n] = cnx_q_requantize(y, p->output_zero_point); break;
         case cnx_qu8_epilogue_u8_table: out_u8[n] = p->table[cnx_q_requantize(y, p->output_zero_point)]; break;
     }
+}
+
+/// One element of `cnx_u8_channel_affine`: multiply, then add (two roundings), then requantize.
+static inline uint8_t cnx_q_channel_affine_one(uint8_t x, int32_t zero_point, float multiplier, float offset) {
+    const float d = (float)((int32_t)x - zero_point);
+    const float y = d * multiplier;
+    const float v = y + offset;
+    return cnx_q_requantize(v, 0);
 }
 
 static inline uint32_t cnx_q_load4(const uint8_t* a) {

@@ -67,7 +67,15 @@ static void quantize_scalar(const float* x, size_t count, float inverse_scale, i
     }
 }
 
+static void channel_affine_scalar(const uint8_t* x, uint8_t* out, size_t channels, size_t row_begin,
+                                  size_t row_end, int32_t zp, const float* multiplier, const float* offset) {
+    for (size_t r = row_begin; r < row_end; r++)
+        for (size_t c = 0; c < channels; c++)
+            out[r * channels + c] = cnx_q_channel_affine_one(x[r * channels + c], zp, multiplier[c], offset[c]);
+}
+
 const cnx_qkernel_table cnx_qkernels_scalar = {
     .pwconv = qpwconv_scalar, .pwconv_rows = 1, .sumsq = sumsq_scalar, .quantize = quantize_scalar,
+    .channel_affine = channel_affine_scalar,
     .names = CNX_QNAMES("scalar"),
 };

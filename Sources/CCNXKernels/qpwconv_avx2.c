@@ -117,14 +117,69 @@ static CNX_QAVX2 void tile_any(const cnx_qu8_pwconv_params* p, size_t mr, size_t
     }
 }
 
+/// The 256-entry table as 16 `vpshufb` tables (each 16-byte slice in both lanes), folded by XOR so
+/// that `lut32` needs no selects: `t[0] = T0`, `t[s] = T(s-1) ^ Ts` for s in 1..7, and
+/// `t[s] = T(s-1) ^ Ts ^ t[s-8]` for s in 8..15 (Ts: table bytes 16s..16s+15).
+static inline CNX_QAVX2 void lut_build(const uint8_t* table, __m256i t[16]) {
+    __m256i prev = _mm256_setzero_si256();
+    for (int s = 0; s < 16; s++) {
+        const __m256i ts = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)(table + 16 * s)));
+        t[s] = s == 0 ? ts : _mm256_xor_si256(prev, ts);
+        if (s >= 8) t[s] = _mm256_xor_si256(t[s], t[s - 8]);
+        prev = ts;
+    }
+}
+
+/// `table[x]` for 32 bytes: `vpshufb` of slice table s with `x - 16s` (its low nibble is x's; its top
+/// bit, which makes `vpshufb` give 0, is clear exactly for the slices s in [h - 7, h], h = x >> 4: a
+/// wrapping subtract for s <= 8, then a saturating one, so that x < 128 stays negative). The XOR of
+/// those 8 folded tables telescopes to `Th[x & 15]`. Exact.
+static inline CNX_QAVX2 __attribute__((always_inline)) __m256i lut32(const __m256i* t, __m256i x) {
+    const __m256i sixteen = _mm256_set1_epi8(16);
+    __m256i y = _mm256_shuffle_epi8(t[0], x);
+    CNX_Q_UNROLL
+    for (int s = 1; s < 16; s++) {
+        x = s <= 8 ? _mm256_sub_epi8(x, sixteen) : _mm256_subs_epi8(x, sixteen);
+        y = _mm256_xor_si256(y, _mm256_shuffle_epi8(t[s], x));
+    }
+    return y;
+}
+
+/// `row[j] = table[row[j]]` for `count` bytes, in place.
+static inline CNX_QAVX2 void lut_apply(const __m256i* t, const uint8_t* table, uint8_t* row, size_t count) {
+    size_t j = 0;
+    for (; j + 32 <= count; j += 32)
+        _mm256_storeu_si256((__m256i*)(row + j), lut32(t, _mm256_loadu_si256((const __m256i*)(row + j))));
+    if (j + 16 <= count) {
+        const __m256i v = lut32(t, _mm256_castsi128_si256(_mm_loadu_si128((const __m128i*)(row + j))));
+        _mm_storeu_si128((__m128i*)(row + j), _mm256_castsi256_si128(v));
+        j += 16;
+    }
+    for (; j < count; j++) row[j] = table[row[j]];
+}
+
+/// The u8-table epilogue runs as the u8 one, then (per row strip of a panel group, while its bytes are
+/// in L1) `lut_apply` over the strip: 16 `vpshufb` per 32 codes instead of 32 scalar loads.
 static CNX_QAVX2 void qpwconv_avx2(
-    const cnx_qu8_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end) {
-    const size_t group = cnx_qpw_group_panels(p->input_channels);
+    const cnx_qu8_pwconv_params* params, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end) {
+    const bool lookup = params->epilogue == cnx_qu8_epilogue_u8_table;
+    __m256i t[16];
+    cnx_qu8_pwconv_params plain = *params;
+    if (lookup) {
+        lut_build(params->table, t);
+        plain.epilogue = cnx_qu8_epilogue_u8;
+    }
+    const cnx_qu8_pwconv_params* p = &plain;
+    const size_t group = cnx_qpw_group_panels(p->input_channels), n = p->output_channels;
+    const size_t os = cnx_qpw_output_stride(p);
     for (size_t g = panel_begin; g < panel_end; g += group) {
         const size_t g_end = g + group < panel_end ? g + group : panel_end;
+        const size_t c0 = g * CNX_QPW_PANEL, c1 = g_end * CNX_QPW_PANEL < n ? g_end * CNX_QPW_PANEL : n;
         for (size_t r = row_begin; r < row_end; r += MR) {
             const size_t mr = row_end - r < MR ? row_end - r : MR;
             for (size_t q = g; q < g_end; q++) tile_any(p, mr, r, q);
+            if (lookup)
+                for (size_t i = r; i < r + mr; i++) lut_apply(t, params->table, p->output_u8 + i * os + c0, c1 - c0);
         }
     }
 }
@@ -181,8 +236,33 @@ CNX_QAVX2 void cnx_f32_quantize_u8_avx2(const float* x, size_t count, float inve
     }
 }
 
+/// 16 channels at a time: widen to int32, subtract the zero point, convert (exact), multiply,
+/// add, then `requantize16` with zero point 0 (the clamp to [-32768, 32767] and packs saturating to
+/// [0, 255] are `cnx_q_requantize`'s). Each 16-byte block is read before it is written: in place is safe.
+CNX_QAVX2 void cnx_u8_channel_affine_avx2(const uint8_t* x, uint8_t* out, size_t channels, size_t row_begin,
+                                          size_t row_end, int32_t zp, const float* multiplier, const float* offset) {
+    const __m256i z = _mm256_set1_epi32(zp), zero = _mm256_setzero_si256();
+    for (size_t r = row_begin; r < row_end; r++) {
+        const uint8_t* xr = x + r * channels;
+        uint8_t* o = out + r * channels;
+        size_t c = 0;
+        for (; c + 16 <= channels; c += 16) {
+            const __m128i b = _mm_loadu_si128((const __m128i*)(xr + c));
+            const __m256i i0 = _mm256_sub_epi32(_mm256_cvtepu8_epi32(b), z);
+            const __m256i i1 = _mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(b, b)), z);
+            const __m256 y0 = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(i0), _mm256_loadu_ps(multiplier + c)),
+                                            _mm256_loadu_ps(offset + c));
+            const __m256 y1 = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(i1), _mm256_loadu_ps(multiplier + c + 8)),
+                                            _mm256_loadu_ps(offset + c + 8));
+            _mm_storeu_si128((__m128i*)(o + c), requantize16(y0, y1, zero));
+        }
+        for (; c < channels; c++) o[c] = cnx_q_channel_affine_one(xr[c], zp, multiplier[c], offset[c]);
+    }
+}
+
 const cnx_qkernel_table cnx_qkernels_avx2 = {
     .pwconv = qpwconv_avx2, .pwconv_rows = MR, .sumsq = cnx_u8_sumsq_avx2, .quantize = cnx_f32_quantize_u8_avx2,
+    .channel_affine = cnx_u8_channel_affine_avx2,
     .names = CNX_QNAMES("avx2"),
 };
 #endif

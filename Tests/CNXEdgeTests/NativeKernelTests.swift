@@ -185,7 +185,8 @@ struct NativeKernelTests {
             for isa in Self.isas {
                 let kernel = affine ? cnx_kernel_f32_dwconv7x7_ln : cnx_kernel_f32_dwconv7x7_ln_noaffine
                 let label = "\(Self.name(kernel, isa)) \(h)x\(w)x\(c)"
-                func run(_ ranges: [Range<Int>], pool runPool: pthreadpool_t? = nil) -> [Float] {
+                func run(_ ranges: [Range<Int>], pool runPool: pthreadpool_t? = nil,
+                         codes: UnsafeMutablePointer<UInt8>? = nil) -> [Float] {
                     var out = [Float](repeating: -777, count: h * w * c)
                     input.withUnsafeBufferPointer { x in
                         do {
@@ -196,7 +197,7 @@ struct NativeKernelTests {
                                             input: x.baseAddress, packed_weights: packed.base, bias: packedBias.base,
                                             gamma: affine ? gm.baseAddress : nil, beta: affine ? bt.baseAddress : nil,
                                             output: o.baseAddress, height: h, width: w, channels: c, eps: eps,
-                                            affine: affine)
+                                            affine: affine, output_u8: codes, inverse_scale: 3.7, zero_point: 117)
                                         if let runPool {
                                             cnx_f32_dwconv7x7_ln_parallel(runPool, isa, &p)
                                         } else {
@@ -215,6 +216,19 @@ struct NativeKernelTests {
                 #expect(Self.bits(run(Self.chunks(0..<h, [1, 3, 2]))) == Self.bits(whole), "\(label): row split differs")
                 if let pool {
                     #expect(Self.bits(run([], pool: pool)) == Self.bits(whole), "\(label): threads differ")
+                }
+                // The optional fused uint8 output: cnx_f32_quantize_u8 of the float output, on any split.
+                var expected = [UInt8](repeating: 0, count: h * w * c)
+                cnx_f32_quantize_u8(isa, whole, whole.count, 3.7, 117, &expected)
+                for split in [[0..<h], Self.chunks(0..<h, [1, 3, 2])] {
+                    var codes = [UInt8](repeating: 0xA5, count: h * w * c)
+                    let floats = codes.withUnsafeMutableBufferPointer { run(split, codes: $0.baseAddress) }
+                    #expect(Self.bits(floats) == Self.bits(whole) && codes == expected, "\(label): fused u8 output differs")
+                }
+                if let pool {
+                    var codes = [UInt8](repeating: 0xA5, count: h * w * c)
+                    _ = codes.withUnsafeMutableBufferPointer { run([], pool: pool, codes: $0.baseAddress) }
+                    #expect(codes == expected, "\(label): fused u8 output with threads differs")
                 }
             }
         }

@@ -290,6 +290,48 @@ struct QuantizedKernelTests {
         }
     }
 
+    @Test("u8-channel-affine is bit-exact with the Swift u8ChannelAffine, in place too")
+    func channelAffine() {
+        var rng = SplitMix64(seed: 41)
+        for channels in [1, 3, 15, 16, 17, 31, 40, 160, 161] {
+            let rows = 7
+            let x = (0..<(rows * channels)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            for zp: Int32 in [0, 3, 128, 255] {
+                // Ties (multiplier 0.5, offsets at .5), values far out of [0, 255], and general ones.
+                var multiplier = [Float](repeating: 0, count: channels), offset = multiplier
+                for c in 0..<channels {
+                    switch c % 4 {
+                    case 0: multiplier[c] = 0.5
+                    case 1: multiplier[c] = rng.nextGaussian() * 3
+                    case 2: multiplier[c] = 1e6
+                    default: multiplier[c] = 0.0137 * Float(c)
+                    }
+                    switch c % 3 {
+                    case 0: offset[c] = Float(c % 256) + 0.5
+                    case 1: offset[c] = rng.nextGaussian() * 200
+                    default: offset[c] = -1e7
+                    }
+                }
+                var ref = [UInt8](repeating: 0, count: x.count)
+                u8ChannelAffine(x, rows: 0..<rows, channels: channels, zeroPoint: zp, multiplier: multiplier,
+                                offset: offset, output: &ref)
+                for isa in Self.isas {
+                    let name = Self.name(cnx_qkernel_u8_channel_affine, isa)
+                    var out = [UInt8](repeating: 0xA5, count: x.count)
+                    cnx_u8_channel_affine(isa, x, &out, channels, 2, 6, zp, multiplier, offset)
+                    #expect(Array(out[(2 * channels)..<(6 * channels)]) == Array(ref[(2 * channels)..<(6 * channels)])
+                            && out[..<(2 * channels)].allSatisfy { $0 == 0xA5 } && out[(6 * channels)...].allSatisfy { $0 == 0xA5 },
+                            "\(name) channels=\(channels) zp=\(zp)")
+                    var inPlace = x
+                    inPlace.withUnsafeMutableBufferPointer { b in
+                        cnx_u8_channel_affine(isa, b.baseAddress, b.baseAddress, channels, 0, rows, zp, multiplier, offset)
+                    }
+                    #expect(inPlace == ref, "\(name) in place channels=\(channels) zp=\(zp)")
+                }
+            }
+        }
+    }
+
     @Test("int8 kernel names say dtype, op, epilogue and the variant that runs")
     func names() {
         #expect(Self.name(cnx_qkernel_qu8_pwconv_u8_table, cnx_isa_scalar) == "qu8-pwconv-u8-table__scalar")
@@ -298,6 +340,12 @@ struct QuantizedKernelTests {
         if cnx_isa_supported(cnx_isa_avx512) {
             let n = Self.name(cnx_qkernel_qu8_pwconv_u8, cnx_isa_avx512)
             #expect(n == "qu8-pwconv-u8__avx512vnni" || n == "qu8-pwconv-u8__avx2")
+            let t = Self.name(cnx_qkernel_qu8_pwconv_u8_table, cnx_isa_avx512)
+            #expect(["qu8-pwconv-u8-table__avx512vbmi", "qu8-pwconv-u8-table__avx512vnni", "qu8-pwconv-u8-table__avx2"].contains(t))
+        }
+        #expect(Self.name(cnx_qkernel_u8_channel_affine, cnx_isa_scalar) == "u8-channel-affine__scalar")
+        if cnx_isa_supported(cnx_isa_avx2) {
+            #expect(Self.name(cnx_qkernel_u8_channel_affine, cnx_isa_avx2) == "u8-channel-affine__avx2")
         }
     }
 }

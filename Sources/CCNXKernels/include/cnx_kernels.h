@@ -174,6 +174,13 @@ typedef struct cnx_f32_dwconv7x7_ln_params {
     /// false: `cnx_kernel_f32_dwconv7x7_ln_noaffine`, gamma = 1 and beta = 0 (folded into the
     /// next pointwise layer by the compiler).
     bool affine;
+    /// Optional (NULL: none) `[height][width][channels]` uint8: each finished output row is also
+    /// quantized, while it is in cache, exactly as `cnx_f32_quantize_u8(isa, row, …,
+    /// inverse_scale, zero_point, …)` would (the float `output` is still written: scratch then).
+    uint8_t* output_u8;
+    float inverse_scale;
+    /// In [0, 255].
+    int32_t zero_point;
 } cnx_f32_dwconv7x7_ln_params;
 
 /// `f32-dwconv7x7-ln__isa` / `f32-dwconv7x7-ln-noaffine__isa`: depthwise 7x7, stride 1, zero

@@ -25,14 +25,17 @@ typedef enum cnx_qkernel {
     cnx_qkernel_qu8_pwconv_u8_table = 3,
     cnx_qkernel_u8_sumsq = 4,
     cnx_qkernel_f32_quantize_u8 = 5,
+    cnx_qkernel_u8_channel_affine = 6,
 } cnx_qkernel;
 
 /// Number of `cnx_qkernel` values.
-#define CNX_QKERNEL_COUNT 6
+#define CNX_QKERNEL_COUNT 7
 
 /// The name of the variant `isa` runs on this CPU, e.g. "qu8-pwconv-u8__avx512vnni" (or
-/// "qu8-pwconv-u8__avx2" for `cnx_isa_avx512` on an AVX-512 CPU without VNNI); a static string,
-/// never NULL. Where `isa` is unsupported, the name it would have with VNNI.
+/// "qu8-pwconv-u8__avx2" for `cnx_isa_avx512` on an AVX-512 CPU without VNNI; the u8-table
+/// epilogue is "qu8-pwconv-u8-table__avx512vbmi" where the CPU also has AVX-512 VBMI, whose
+/// `vpermi2b` looks the table up 64 bytes at a time); a static string, never NULL. Where `isa` is
+/// unsupported, the name it would have with VNNI and VBMI.
 const char* cnx_qkernel_name(cnx_qkernel kernel, cnx_isa isa);
 
 // MARK: - Pointwise (1x1) convolution, u8 x s8
@@ -129,6 +132,15 @@ void cnx_u8_sumsq(
 /// Bit-identical on every ISA.
 void cnx_f32_quantize_u8(
     cnx_isa isa, const float* x, size_t count, float inverse_scale, int32_t zero_point, uint8_t* out);
+
+/// `u8-channel-affine__isa`: GRN's requantization of `x` (`[rows][channels]` uint8) for rows in
+/// `[row_begin, row_end)`: `out[r, c] = clamp(nearbyintf((float)(x[r, c] − zero_point) ·
+/// multiplier[c] + offset[c]), 0, 255)` — one IEEE multiply, then one add (never fused), round to
+/// nearest ties to even; NaN gives 0. `out` may equal `x` (in place); otherwise they must not
+/// overlap. Bit-identical on every ISA.
+void cnx_u8_channel_affine(
+    cnx_isa isa, const uint8_t* x, uint8_t* out, size_t channels, size_t row_begin, size_t row_end,
+    int32_t zero_point, const float* multiplier, const float* offset);
 
 #ifdef __cplusplus
 }

@@ -20,9 +20,9 @@ extension NativeBackend {
             var params = cnx_f32_dwconv7x7_ln_params(
                 input: buffers.float(p.input), packed_weights: weights.taps.base, bias: weights.bias.base,
                 gamma: norm.gammaPointer, beta: norm.betaPointer, output: floats, height: x.h, width: x.w, channels: x.c,
-                eps: norm.epsilon, affine: norm.gamma != nil)
+                eps: norm.epsilon, affine: norm.gamma != nil, output_u8: buffers.bytes(p.output),
+                inverse_scale: q.inverseScale, zero_point: q.zeroPoint)
             cnx_f32_dwconv7x7_ln_parallel(pool, isa, &params)
-            quantize(floats, count: g[p.output].elementCount, q, into: buffers.bytes(p.output))
         case let .int8PointwiseGELU(p, conv, table):
             let y = nhwc(p.output), rows = y.h * y.w, out = buffers.bytes(p.output), q = g[p.output].quantization!
             table.withUnsafeBufferPointer { table in
@@ -48,10 +48,10 @@ extension NativeBackend {
             let input = g[p.input].quantization!, output = g[p.output].quantization!
             Int8Math.grnAffine(scale: scale, beta: beta.base, channels: c, input: input, output: output,
                                multiplier: multiplier, offset: offset)
-            let data = buffers.bytes(p.input), out = buffers.bytes(p.output)
+            let data = buffers.bytes(p.input), out = buffers.bytes(p.output), isa = isa
             forEachRowTile(x.h * x.w) { r in
-                u8ChannelAffine(data, rows: r, channels: c, zeroPoint: input.zeroPoint, multiplier: multiplier,
-                                offset: offset, output: out)
+                cnx_u8_channel_affine(isa, data, out, c, r.lowerBound, r.upperBound, input.zeroPoint,
+                                      multiplier, offset)
             }
         case let .int8Pointwise(p, conv):
             let y = nhwc(p.output), out = buffers.float(p.output)
@@ -76,7 +76,7 @@ extension NativeBackend {
                 input: buffers.float(p.input), packed_weights: weights.taps.base, bias: weights.bias.base,
                 gamma: norm.gammaPointer,
                 beta: norm.betaPointer, output: buffers.float(p.output), height: x.h, width: x.w, channels: x.c,
-                eps: norm.epsilon, affine: norm.gamma != nil)
+                eps: norm.epsilon, affine: norm.gamma != nil, output_u8: nil, inverse_scale: 0, zero_point: 0)
             cnx_f32_dwconv7x7_ln_parallel(pool, isa, &params)
         case let .pointwiseGELU(p, weights):
             let y = nhwc(p.output), out = buffers.float(p.output), sums = buffers.double(p.sumOfSquares)

@@ -128,7 +128,7 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         case let .pointwiseGELU(p) where p.int8 != nil:
             return "\(q(cnx_qkernel_qu8_pwconv_u8_table)) + \(q(cnx_qkernel_u8_sumsq))"
         case let .grn(p) where graph?[p.input].dataType == .uint8:
-            return "u8-grn-affine__swift"
+            return "u8-grn-affine__swift + \(q(cnx_qkernel_u8_channel_affine))"
         case let .pointwise(p) where p.int8 != nil:
             return q(p.residual == nil ? cnx_qkernel_qu8_pwconv_f32 : cnx_qkernel_qu8_pwconv_f32_residual)
         case let .downsample(p) where p.int8 != nil:
