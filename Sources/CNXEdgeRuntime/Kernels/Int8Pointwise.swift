@@ -79,99 +79,178 @@ func code(_ v: Float, zeroPoint: Float) -> UInt8 {
     return UInt8(truncatingIfNeeded: (r + 12_582_912).bitPattern)
 }
 
-/// Pair products summed into int32 lanes (`vpmaddwd` on x86): lane `i` is
-/// `a[2i]·b[2i] + a[2i+1]·b[2i+1]`, exact.
+/// Eight int32 lanes, each in -2²²...2²², as floats, exactly: the integer plus 1.5·2²³ is a
+/// float's bit pattern. (A SIMD `Float(SIMD8<Int32>)` compiles to an out-of-line call.)
 @inline(__always)
-private func pairProducts(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
-    SIMD8<Int32>(truncatingIfNeeded: a.evenHalf) &* SIMD8<Int32>(truncatingIfNeeded: b.evenHalf)
-        &+ SIMD8<Int32>(truncatingIfNeeded: a.oddHalf) &* SIMD8<Int32>(truncatingIfNeeded: b.oddHalf)
+private func smallFloats(_ v: SIMD8<Int32>) -> SIMD8<Float> {
+    unsafeBitCast(v &+ SIMD8<Int32>(repeating: 0x4B40_0000), to: SIMD8<Float>.self) - SIMD8<Float>(repeating: 12_582_912)
 }
 
-/// Four input codes of row `a` from channel `k`, as one little-endian word; channels past
-/// `channels` read as 0 (the last group of a K that is not a multiple of 4 never reads past the row).
+/// The inverse of ``smallFloats(_:)`` for floats holding integers in -2²²...2²².
 @inline(__always)
-private func fourCodes(_ a: UnsafePointer<UInt8>, _ k: Int, _ channels: Int) -> UInt32 {
-    if k + 4 <= channels { return UnsafeRawPointer(a + k).loadUnaligned(as: UInt32.self) }
-    var word: UInt32 = 0
-    for j in 0..<(channels - k) { word |= UInt32(a[k + j]) << (8 * j) }
-    return word
+private func smallIntegers(_ v: SIMD8<Float>) -> SIMD8<Int32> {
+    unsafeBitCast(v + SIMD8<Float>(repeating: 12_582_912), to: SIMD8<Int32>.self) &- SIMD8<Int32>(repeating: 0x4B40_0000)
 }
 
-/// Σ_k a[k]·w[n][k] for the 16 outputs of one panel and two rows `a0`, `a1`: kept small and
-/// separate so the compiler inlines the vector widenings (in a larger body it calls them).
+/// Channels per float block: every partial sum of at most 128 products `code · weight`
+/// (|·| ≤ 255 · 128) stays an integer below 2²², held exactly by a float.
+private let exactChannels = 128
+
+/// Σ_k x[r][k]·w[k][n] for six rows of float codes `x` (`[6][stride]`, 0 past K) and the 16
+/// outputs of one panel of float weights `w` (`[stride][16]`), added to the int32 sums `out`
+/// (`[6][16]`). Products are summed in float blocks of ``exactChannels``: every step is exact
+/// (integers below 2²⁴), so the sums equal the integer ones.
 @inline(never)
-private func panelSums(_ a0: UnsafePointer<UInt8>, _ a1: UnsafePointer<UInt8>, _ wp: UnsafeRawPointer,
-                       groups: Int, channels k: Int) -> (SIMD16<Int32>, SIMD16<Int32>) {
-    var r0 = (SIMD8<Int32>(), SIMD8<Int32>(), SIMD8<Int32>(), SIMD8<Int32>())
-    var r1 = r0
+private func panelSums6(_ x: UnsafePointer<Float>, stride: Int, _ w: UnsafePointer<Float>, into out: UnsafeMutablePointer<Int32>) {
+    let x0 = x, x1 = x + stride, x2 = x1 + stride, x3 = x2 + stride, x4 = x3 + stride, x5 = x4 + stride
+    var k = 0
+    while k < stride {
+        let end = min(stride, k &+ exactChannels)
+        var r00 = SIMD8<Float>(), r01 = SIMD8<Float>(), r10 = SIMD8<Float>(), r11 = SIMD8<Float>()
+        var r20 = SIMD8<Float>(), r21 = SIMD8<Float>(), r30 = SIMD8<Float>(), r31 = SIMD8<Float>()
+        var r40 = SIMD8<Float>(), r41 = SIMD8<Float>(), r50 = SIMD8<Float>(), r51 = SIMD8<Float>()
+        while k < end {
+            let w0 = load8(w + k &* 16), w1 = load8(w + (k &* 16 &+ 8))
+            var a = splat(x0[k])
+            r00 = multiplyAdd(r00, a, w0); r01 = multiplyAdd(r01, a, w1)
+            a = splat(x1[k])
+            r10 = multiplyAdd(r10, a, w0); r11 = multiplyAdd(r11, a, w1)
+            a = splat(x2[k])
+            r20 = multiplyAdd(r20, a, w0); r21 = multiplyAdd(r21, a, w1)
+            a = splat(x3[k])
+            r30 = multiplyAdd(r30, a, w0); r31 = multiplyAdd(r31, a, w1)
+            a = splat(x4[k])
+            r40 = multiplyAdd(r40, a, w0); r41 = multiplyAdd(r41, a, w1)
+            a = splat(x5[k])
+            r50 = multiplyAdd(r50, a, w0); r51 = multiplyAdd(r51, a, w1)
+            k &+= 1
+        }
+        @inline(__always) func add(_ v: SIMD8<Float>, _ offset: Int) {
+            let o = UnsafeMutableRawPointer(out + offset)
+            o.storeBytes(of: o.loadUnaligned(as: SIMD8<Int32>.self) &+ smallIntegers(v), as: SIMD8<Int32>.self)
+        }
+        add(r00, 0); add(r01, 8); add(r10, 16); add(r11, 24); add(r20, 32); add(r21, 40)
+        add(r30, 48); add(r31, 56); add(r40, 64); add(r41, 72); add(r50, 80); add(r51, 88)
+    }
+}
+
+/// One packed panel (`[groups][16][4]` int8) as floats `[groups·4][16]`: shifts and the float
+/// trick of ``smallFloats(_:)``.
+@inline(never)
+private func widenPanel(_ wp: UnsafeRawPointer, groups: Int, into w: UnsafeMutablePointer<Float>) {
+    let down = SIMD8<Int32>(repeating: 24)
     for g in 0..<groups {
-        let x0 = SIMD16<Int16>(truncatingIfNeeded: unsafeBitCast(SIMD4<UInt32>(repeating: fourCodes(a0, 4 * g, k)), to: SIMD16<UInt8>.self))
-        let x1 = SIMD16<Int16>(truncatingIfNeeded: unsafeBitCast(SIMD4<UInt32>(repeating: fourCodes(a1, 4 * g, k)), to: SIMD16<UInt8>.self))
-        let p = wp + g * 64
-        let w0 = SIMD16<Int16>(truncatingIfNeeded: p.loadUnaligned(as: SIMD16<Int8>.self))
-        let w1 = SIMD16<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
-        let w2 = SIMD16<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int8>.self))
-        let w3 = SIMD16<Int16>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 48, as: SIMD16<Int8>.self))
-        r0.0 &+= pairProducts(x0, w0); r0.1 &+= pairProducts(x0, w1)
-        r0.2 &+= pairProducts(x0, w2); r0.3 &+= pairProducts(x0, w3)
-        r1.0 &+= pairProducts(x1, w0); r1.1 &+= pairProducts(x1, w1)
-        r1.2 &+= pairProducts(x1, w2); r1.3 &+= pairProducts(x1, w3)
+        let p = wp + g &* 64, o = w + g &* 64
+        let v0 = p.loadUnaligned(as: SIMD8<Int32>.self), v1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self)
+        for j in 0..<4 {
+            let up = SIMD8<Int32>(repeating: Int32(24 - 8 * j))
+            store8(smallFloats((v0 &<< up) &>> down), o + j &* 16)
+            store8(smallFloats((v1 &<< up) &>> down), o + (j &* 16 &+ 8))
+        }
     }
-    // Lanes 2j and 2j+1 of part q hold output 4q+j's two halves.
-    func sums(_ r: (SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>)) -> SIMD16<Int32> {
-        let lo = SIMD8<Int32>(lowHalf: r.0.evenHalf &+ r.0.oddHalf, highHalf: r.1.evenHalf &+ r.1.oddHalf)
-        let hi = SIMD8<Int32>(lowHalf: r.2.evenHalf &+ r.2.oddHalf, highHalf: r.3.evenHalf &+ r.3.oddHalf)
-        return SIMD16<Int32>(lowHalf: lo, highHalf: hi)
-    }
-    return (sums(r0), sums(r1))
 }
 
 /// `u8-pwconv__swift`: the int8 1x1 convolution. For every row `m` in `rows` and output `n`:
 /// `acc = bias[n] + Σ_k input[m·inputStride + k] · w[n][k]` in exact int32, then `epilogue`.
 /// Integer results are exact on every CPU and for any row split; the epilogue's float steps are
-/// the same multiply, add and round-to-nearest-even the C kernels use. Never allocates.
+/// the same multiply, add and round-to-nearest-even the C kernels use. Never allocates (its
+/// scratch, at most about 100 KB plus 64 bytes per input channel, is on the stack).
+///
+/// Runs as a float GEMM on exact integers (Swift's portable SIMD has no widening int16 multiply-add
+/// that compiles to one instruction): a block of rows is widened to float once, each panel's weights
+/// once per block, and tiles of 6 rows x 16 outputs sum in float blocks of ``exactChannels``.
 public func u8PointwiseGEMM(input: UnsafePointer<UInt8>, inputStride: Int, rows: Range<Int>,
                             weights w: PackedInt8PointwiseWeights, epilogue: Int8Epilogue) {
-    let k = w.inputChannels, n = w.outputChannels, groups = w.kGroups
+    guard !rows.isEmpty else { return }
+    let k = w.inputChannels, n = w.outputChannels, groups = w.kGroups, stride = groups * 4
     let panels = UnsafeRawPointer(w.panels.base), bias = UnsafeRawPointer(w.bias.base).assumingMemoryBound(to: Int32.self)
-    var m = rows.lowerBound
-    while m < rows.upperBound {
-        // Two rows share each weight load; a lone last row runs with itself as its twin.
-        let pair = m + 1 < rows.upperBound
-        let a0 = input + m * inputStride, a1 = pair ? a0 + inputStride : a0
-        for panel in 0..<w.panelCount {
-            let wp = panels + panel * groups * 64
-            let (s0, s1) = panelSums(a0, a1, wp, groups: groups, channels: k)
-            let b = UnsafeRawPointer(bias + panel * 16).loadUnaligned(as: SIMD16<Int32>.self)
-            let lanes = min(16, n - panel * 16)
-            int8Epilogue(s0 &+ b, row: m, column: panel * 16, lanes: lanes, n: n, epilogue)
-            if pair { int8Epilogue(s1 &+ b, row: m + 1, column: panel * 16, lanes: lanes, n: n, epilogue) }
+    // Rows per block: their floats within 96 KB, a whole number of 6-row tiles (each panel's
+    // weights are widened once per block, so larger blocks widen less often).
+    let blockRows = min((rows.count + 5) / 6 * 6, max(6, 24576 / stride / 6 * 6))
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: (blockRows + 16) * stride + 96) { scratch in
+        let x = scratch.baseAddress!, wf = x + blockRows * stride
+        let sums = UnsafeMutableRawPointer(wf + 16 * stride).assumingMemoryBound(to: Int32.self)
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let count = min(blockRows, rows.upperBound - start), tiles = (count + 5) / 6
+            // Past the last row, the tile's rows repeat it.
+            for r in 0..<(tiles * 6) {
+                let a = input + (start + min(r, count - 1)) * inputStride, row = x + r * stride
+                for j in 0..<k { row[j] = Float(a[j]) }
+                for j in k..<stride { row[j] = 0 }
+            }
+            for panel in 0..<w.panelCount {
+                widenPanel(panels + panel * groups * 64, groups: groups, into: wf)
+                let b = UnsafeRawPointer(bias + panel * 16).loadUnaligned(as: SIMD16<Int32>.self)
+                let lanes = min(16, n - panel * 16)
+                for t in 0..<tiles {
+                    for r in 0..<6 { UnsafeMutableRawPointer(sums + 16 * r).storeBytes(of: b, as: SIMD16<Int32>.self) }
+                    panelSums6(x + 6 * t * stride, stride: stride, wf, into: sums)
+                    for r in 0..<min(6, count - 6 * t) {
+                        int8Epilogue(sums + 16 * r, row: start + 6 * t + r, column: panel * 16, lanes: lanes, n: n, epilogue)
+                    }
+                }
+            }
+            start += count
         }
-        m += pair ? 2 : 1
     }
 }
 
+/// Applies `epilogue` to the int32 sums `acc[0..<lanes]` of row `m`, columns `c...`.
 @inline(__always)
-private func int8Epilogue(_ acc: SIMD16<Int32>, row m: Int, column c: Int, lanes: Int, n: Int, _ epilogue: Int8Epilogue) {
-    // Multipliers are padded to whole panels of 16 (``Int8Math/multipliers``).
-    @inline(__always) func scaled(_ scale: UnsafePointer<Float>) -> SIMD16<Float> {
-        SIMD16<Float>(acc) * UnsafeRawPointer(scale + c).loadUnaligned(as: SIMD16<Float>.self)
-    }
+private func int8Epilogue(_ acc: UnsafePointer<Int32>, row m: Int, column c: Int,
+                          lanes: Int, n: Int, _ epilogue: Int8Epilogue) {
+    // Multipliers are padded to whole panels of 16 (``Int8Math/multipliers``). Scalar loops the
+    // compiler vectorizes (a SIMD `Float(SIMD16<Int32>)` is an out-of-line call).
     switch epilogue {
     case let .float(scale, output):
-        let f = scaled(scale), o = output + m * n + c
-        for j in 0..<lanes { o[j] = f[j] }
-    case let .floatResidual(scale, output):
-        let f = scaled(scale), o = output + m * n + c
-        for j in 0..<lanes { o[j] = o[j] + f[j] }
-    case let .codes(scale, zeroPoint, table, output):
-        let f = scaled(scale), zp = Float(zeroPoint), o = output + m * n + c
-        if let table {
-            for j in 0..<lanes { o[j] = table[Int(code(f[j], zeroPoint: zp))] }
+        let s = scale + c, o = output + m * n + c
+        if lanes == 16 {
+            for j in 0..<16 { o[j] = Float(acc[j]) * s[j] }
         } else {
-            for j in 0..<lanes { o[j] = code(f[j], zeroPoint: zp) }
+            for j in 0..<lanes { o[j] = Float(acc[j]) * s[j] }
+        }
+    case let .floatResidual(scale, output):
+        let s = scale + c, o = output + m * n + c
+        if lanes == 16 {
+            for j in 0..<16 { o[j] = o[j] + Float(acc[j]) * s[j] }
+        } else {
+            for j in 0..<lanes { o[j] = o[j] + Float(acc[j]) * s[j] }
+        }
+    case let .codes(scale, zeroPoint, table, output):
+        let s = scale + c, zp = Float(zeroPoint), o = output + m * n + c
+        if lanes == 16 {
+            // A fixed trip count the compiler turns into vector code; the table stays scalar.
+            var f = SIMD16<Float>()
+            for j in 0..<16 { f[j] = Float(acc[j]) }
+            let v = codes16(f * UnsafeRawPointer(s).loadUnaligned(as: SIMD16<Float>.self), zeroPoint: zp)
+            if let table {
+                for j in 0..<16 { o[j] = table[Int(v[j])] }
+            } else {
+                UnsafeMutableRawPointer(o).storeBytes(of: v, as: SIMD16<UInt8>.self)
+            }
+        } else if let table {
+            for j in 0..<lanes { o[j] = table[Int(code(Float(acc[j]) * s[j], zeroPoint: zp))] }
+        } else {
+            for j in 0..<lanes { o[j] = code(Float(acc[j]) * s[j], zeroPoint: zp) }
         }
     }
+}
+
+/// ``code(_:zeroPoint:)`` on 16 lanes, the same steps as vector operations.
+@inline(__always)
+private func codes16(_ v: SIMD16<Float>, zeroPoint zp: Float) -> SIMD16<UInt8> {
+    let lo = SIMD16<Float>(repeating: -1 - zp), hi = SIMD16<Float>(repeating: 256 - zp)
+    let magic = SIMD16<Float>(repeating: 12_582_912)
+    var c = v.replacing(with: lo, where: v .< lo)
+    c = c.replacing(with: hi, where: c .> hi)
+    var r = (c + magic) - magic + SIMD16<Float>(repeating: zp)
+    r = r.replacing(with: 0, where: r .< 0)
+    r = r.replacing(with: 255, where: r .> 255)
+    let bits = unsafeBitCast(r + magic, to: SIMD16<UInt32>.self)
+    var out = SIMD16<UInt8>()
+    for j in 0..<16 { out[j] = UInt8(truncatingIfNeeded: bits[j]) }
+    return out
 }
 
 /// `f32-quantize-u8__swift`: `out[i] = clamp(round(x[i] · inverseScale) + zeroPoint, 0, 255)`,
