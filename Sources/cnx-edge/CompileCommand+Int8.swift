@@ -23,7 +23,7 @@ extension CompileCommand {
         }
         if let error = inputs.failure.error { throw error }
         // Blocks whose int8 costs most (measured on up to 32 of the calibration images) stay float.
-        var options = QuantizationOptions(calibration: spec)
+        var options = QuantizationOptions(calibration: spec, weightCodeLimit: weightBits == 7 ? 63 : 127)
         var probe: [[Float]] = []
         for input in CalibrationInputs(set: set, preprocessor: inputs.preprocessor) {
             probe.append(input)

@@ -53,6 +53,9 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "int8: how activation ranges are chosen: minmax, percentile[:P], mse or entropy (default \(CompileCommand.defaultMethod)).")
     var method: String = CompileCommand.defaultMethod
 
+    @Option(help: "int8: weight bits, 8 (default) or 7 (±63: exact on AVX2 CPUs without VNNI, whose native int8 kernels refuse 8-bit weights).")
+    var weightBits: Int = 8
+
     @Option(help: "int8: threads running the fp32 calibration passes (statistics do not depend on it).")
     var threads: Int = 1
 
@@ -68,6 +71,7 @@ struct CompileCommand: ParsableCommand {
             if foldGRN { throw ValidationError("--fold-grn is fp32 only") }
             do { _ = try CalibrationSpec(parsing: method) } catch let error as CalibrationError { throw ValidationError("--method: \(error)") }
             if let calibrationLimit, calibrationLimit < 1 { throw ValidationError("--calibration-limit must be at least 1") }
+            if weightBits != 7 && weightBits != 8 { throw ValidationError("--weight-bits must be 7 or 8") }
         }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
     }

@@ -20,8 +20,9 @@ public enum QuantizationError: Error, Equatable, Sendable, CustomStringConvertib
 public struct QuantizationOptions: Sendable, Equatable {
     /// How activation ranges are chosen from the calibration statistics.
     public var calibration: CalibrationSpec
-    /// Largest weight code: 127 (full int8), or 63 so that no pair of uint8 × int8 products
-    /// overflows int16 (exact on AVX2's `vpmaddubsw`).
+    /// Largest weight code: 127 (full int8, the default: 7-bit weights cost 4.5 dB of logits SQNR
+    /// on the synthetic reference Atto), or 63 so that no pair of uint8 × int8 products overflows
+    /// int16 (exact on AVX2's `vpmaddubsw`, which the native backend needs on CPUs without VNNI).
     public var weightCodeLimit: Int32
     /// Ops left in float32: a depthwise + LN listed here keeps its whole block float (its output,
     /// and so the 1x1s, GELU and GRN after it); a downsample keeps its convolution float.
@@ -35,7 +36,7 @@ public struct QuantizationOptions: Sendable, Equatable {
     /// channel overshoots every calibration image; clipping it cost 10+ dB on such images.
     public static let defaultRangeMargins: [String: Float] = ["grn.output": 2]
 
-    public init(calibration: CalibrationSpec = CalibrationSpec(.minmax), weightCodeLimit: Int32 = 63, floatOps: Set<Int> = [],
+    public init(calibration: CalibrationSpec = CalibrationSpec(.minmax), weightCodeLimit: Int32 = 127, floatOps: Set<Int> = [],
                 rangeMargins: [String: Float] = QuantizationOptions.defaultRangeMargins) {
         self.calibration = calibration
         self.weightCodeLimit = weightCodeLimit
