@@ -102,7 +102,7 @@ struct ModelFileInt8Tests {
         // The Swift backend's int8 convolutions read the file's bytes where they are.
         var borrowed = 0
         for (i, op) in backend.prepared.enumerated() {
-            let conv: SwiftBackend.Int8Conv, weight: TensorID, bias: TensorID
+            let conv: Int8Conv, weight: TensorID, bias: TensorID
             switch (op, graph.ops[i]) {
             case let (.int8PointwiseGELU(_, c, _), .pointwiseGELU(p)): (conv, weight, bias) = (c, p.weight, p.bias)
             case let (.int8Pointwise(_, c), .pointwise(p)): (conv, weight, bias) = (c, p.weight, p.bias)

@@ -54,6 +54,32 @@ enum FusedOpMath {
     }
 }
 
+/// An int8 convolution as both backends run it: packed weights (borrowed from a `.cnx` file or
+/// packed from the graph's values) and its epilogue multipliers (``Int8Math``).
+struct Int8Conv {
+    let weights: PackedInt8PointwiseWeights
+    let multipliers: AlignedFloatBuffer
+
+    /// Op constants `w` (int8), `b` (int32) and `int8.weightScale` of `graph`, for an input of
+    /// scale `input` and an output of scale `output` (1 for float outputs).
+    init(_ graph: Graph, weight w: TensorID, bias b: TensorID, _ int8: Int8Weights, input: Float, output: Float = 1) {
+        let s = graph[w].shape, n = s[0], k = s.dropFirst().reduce(1, *)
+        func borrowed(_ c: PackedConstant) -> AlignedFloatBuffer {
+            AlignedFloatBuffer(borrowing: c.base, count: c.floatCount, owner: c.owner)
+        }
+        if let pw = graph.packedConstants[w], let pb = graph.packedConstants[b] {
+            weights = PackedInt8PointwiseWeights(panels: borrowed(pw), bias: borrowed(pb), outputChannels: n, inputChannels: k)
+        } else {
+            weights = PackedInt8PointwiseWeights(weights: graph.integerConstants[w]!, bias: graph.integerConstants[b]!,
+                                                 outputChannels: n, inputChannels: k)
+        }
+        let scales = graph.packedConstants[int8.weightScale].map { c in
+            Array(UnsafeBufferPointer(start: c.base.assumingMemoryBound(to: Float.self), count: n))
+        } ?? graph.constants[int8.weightScale]!
+        multipliers = Int8Math.multipliers(inputScale: input, weightScales: scales, outputScale: output)
+    }
+}
+
 /// The int8 ops' derived constants, computed one way for every backend so that their integer
 /// results agree exactly: epilogue multipliers, the GELU table, GRN's requantization.
 enum Int8Math {

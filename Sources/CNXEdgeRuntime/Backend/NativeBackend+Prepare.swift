@@ -71,20 +71,7 @@ extension NativeBackend {
             return Depthwise(taps: taps, bias: packedBias)
         }
         func int8(_ w: TensorID, _ b: TensorID, _ i: Int8Weights, input: Float, output: Float = 1) -> Int8Conv {
-            let s = graph[w].shape, n = s[0], k = s.dropFirst().reduce(1, *)
-            let weights: PackedInt8PointwiseWeights
-            if let pw = graph.packedConstants[w], let pb = graph.packedConstants[b] {
-                weights = PackedInt8PointwiseWeights(panels: AlignedFloatBuffer(borrowing: pw.base, count: pw.floatCount, owner: pw.owner),
-                                                     bias: AlignedFloatBuffer(borrowing: pb.base, count: pb.floatCount, owner: pb.owner),
-                                                     outputChannels: n, inputChannels: k)
-            } else {
-                weights = PackedInt8PointwiseWeights(weights: graph.integerConstants[w]!, bias: graph.integerConstants[b]!,
-                                                     outputChannels: n, inputChannels: k)
-            }
-            let scales = graph.packedConstants[i.weightScale].map { c in
-                Array(UnsafeBufferPointer(start: c.base.assumingMemoryBound(to: Float.self), count: n))
-            } ?? values(i.weightScale)
-            return Int8Conv(weights: weights, multipliers: Int8Math.multipliers(inputScale: input, weightScales: scales, outputScale: output))
+            Int8Conv(graph, weight: w, bias: b, i, input: input, output: output)
         }
         prepared = graph.ops.map { op in
             switch op {

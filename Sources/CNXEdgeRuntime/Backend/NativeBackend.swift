@@ -75,12 +75,6 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         case int8Downsample(DownsampleParameters, Norm, Int8Conv)
     }
 
-    /// An int8 convolution: weights in the layout `cnx_qu8_pwconv_pack` writes (the same as
-    /// ``PackedInt8PointwiseWeights``), int32 biases, epilogue multipliers (``Int8Math``).
-    struct Int8Conv {
-        let weights: PackedInt8PointwiseWeights
-        let multipliers: AlignedFloatBuffer
-    }
 
     /// Where the kernels read every prepared constant (weights, biases, norm and GRN vectors), op
     /// by op; not the folded-GRN weights each run rewrites. For tests: a model loaded from a `.cnx`

@@ -32,11 +32,6 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
         case int8Downsample(DownsampleParameters, NormVectors, Int8Conv)
     }
 
-    /// An int8 convolution's packed weights and its epilogue multipliers (``Int8Math``).
-    struct Int8Conv {
-        let weights: PackedInt8PointwiseWeights
-        let multipliers: AlignedFloatBuffer
-    }
 
     /// A GRN folded into a 1x1 convolution: γ, and the backend's own copy of the packed weights that
     /// each inference rescales (allocated once here, rewritten per run, never reallocated).
@@ -111,18 +106,7 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
             return PackedDepthwiseWeights(weights: values(w), bias: values(b), channels: c)
         }
         func int8(_ w: TensorID, _ b: TensorID, _ i: Int8Weights, input: Float, output: Float = 1) -> Int8Conv {
-            let s = graph[w].shape, n = s[0], k = s.dropFirst().reduce(1, *)
-            let weights: PackedInt8PointwiseWeights
-            if let pw = graph.packedConstants[w], let pb = graph.packedConstants[b] {
-                weights = PackedInt8PointwiseWeights(panels: borrowed(pw), bias: borrowed(pb), outputChannels: n, inputChannels: k)
-            } else {
-                weights = PackedInt8PointwiseWeights(weights: graph.integerConstants[w]!, bias: graph.integerConstants[b]!,
-                                                     outputChannels: n, inputChannels: k)
-            }
-            let scales = graph.packedConstants[i.weightScale].map { c in
-                Array(UnsafeBufferPointer(start: c.base.assumingMemoryBound(to: Float.self), count: n))
-            } ?? values(i.weightScale)
-            return Int8Conv(weights: weights, multipliers: Int8Math.multipliers(inputScale: input, weightScales: scales, outputScale: output))
+            Int8Conv(graph, weight: w, bias: b, i, input: input, output: output)
         }
         prepared = graph.ops.map { op in
             switch op {
