@@ -21,24 +21,41 @@ enum FusedOpMath {
     /// Blocks ``channelSumOfSquares(_:pixels:channels:partials:into:runner:)`` splits `pixels` into.
     static func sumOfSquaresBlocks(pixels: Int) -> Int { (pixels + sumOfSquaresBlock - 1) / sumOfSquaresBlock }
 
-    /// GRN's `sums[c] = Σ_p x[p, c]²` in double: each fixed block of ``sumOfSquaresBlock`` pixels
-    /// into its own row of `partials` (`[blocks][c]` doubles) on `runner`'s threads, then the
-    /// blocks added in order on this thread. The same sums for any thread count. Never allocates.
-    static func channelSumOfSquares(_ x: UnsafePointer<Float>, pixels: Int, channels c: Int,
-                                    partials: UnsafeMutablePointer<Double>, into sums: UnsafeMutablePointer<Double>,
-                                    runner: ParallelRunner) {
-        let block = sumOfSquaresBlock, blocks = sumOfSquaresBlocks(pixels: pixels)
-        runner.forEachChunk(blocks) { r in
-            for b in r {
-                let partial = partials + b * c
-                partial.update(repeating: 0, count: c)
-                f32ChannelSumOfSquares(input: x, pixels: (b * block)..<min(pixels, (b + 1) * block), channels: c, sums: partial)
+    /// Per-channel sums over `pixels` taken in fixed blocks of ``sumOfSquaresBlock`` pixels:
+    /// `block(pixels, partial)` adds one block's sums into its own zeroed row of `partials`
+    /// (`[blocks][channels]`), the blocks spread over threads by `parallel(blocks, body)`; then the
+    /// rows are added in block order into `sums`. The same sums for any thread count. The one
+    /// reduction behind GRN's statistics on every backend, float and int8.
+    static func blockSums<T: AdditiveArithmetic>(pixels: Int, channels c: Int, partials: UnsafeMutablePointer<T>,
+                                                into sums: UnsafeMutablePointer<T>,
+                                                parallel: (Int, (Range<Int>) -> Void) -> Void,
+                                                block: (Range<Int>, UnsafeMutablePointer<T>) -> Void) {
+        let size = sumOfSquaresBlock, blocks = sumOfSquaresBlocks(pixels: pixels)
+        // Both closures are only called during this call; the compiler cannot see that through `parallel`.
+        withoutActuallyEscaping(block) { block in
+            parallel(blocks) { r in
+                for b in r {
+                    let partial = partials + b * c
+                    partial.update(repeating: .zero, count: c)
+                    block((b * size)..<min(pixels, (b + 1) * size), partial)
+                }
             }
         }
-        sums.update(repeating: 0, count: c)
+        sums.update(repeating: .zero, count: c)
         for b in 0..<blocks {
             let partial = partials + b * c
             for i in 0..<c { sums[i] += partial[i] }
+        }
+    }
+
+    /// GRN's `sums[c] = Σ_p x[p, c]²` in double (``blockSums(pixels:channels:partials:into:parallel:block:)``
+    /// with `f32-sumsq__swift`, blocks on `runner`'s threads). Never allocates.
+    static func channelSumOfSquares(_ x: UnsafePointer<Float>, pixels: Int, channels c: Int,
+                                    partials: UnsafeMutablePointer<Double>, into sums: UnsafeMutablePointer<Double>,
+                                    runner: ParallelRunner) {
+        blockSums(pixels: pixels, channels: c, partials: partials, into: sums,
+                  parallel: { runner.forEachChunk($0, $1) }) { pixels, partial in
+            f32ChannelSumOfSquares(input: x, pixels: pixels, channels: c, sums: partial)
         }
     }
 
@@ -143,21 +160,14 @@ enum Int8Math {
         }
     }
 
-    /// `sums[c] = Σ (x[p][c] − zp)²` over `pixels` uint8 pixels, in fixed blocks of
-    /// ``FusedOpMath/sumOfSquaresBlock`` on `runner`'s threads (exact integers: any order gives
-    /// the same sums). `partials`: `[blocks][channels]` Int64 scratch.
+    /// `sums[c] = Σ (x[p][c] − zp)²` over `pixels` uint8 pixels, exact (Int64), through
+    /// ``FusedOpMath/blockSums(pixels:channels:partials:into:parallel:block:)`` on `runner`'s threads.
     static func sumOfSquares(_ x: UnsafePointer<UInt8>, pixels: Int, channels c: Int, zeroPoint: Int32,
                              partials: UnsafeMutablePointer<Int64>, into sums: UnsafeMutablePointer<Int64>,
                              runner: ParallelRunner) {
-        let block = FusedOpMath.sumOfSquaresBlock, blocks = FusedOpMath.sumOfSquaresBlocks(pixels: pixels)
-        runner.forEachChunk(blocks) { r in
-            for b in r {
-                let partial = partials + b * c
-                partial.update(repeating: 0, count: c)
-                u8ChannelSumOfSquares(x, rows: (b * block)..<min(pixels, (b + 1) * block), channels: c, zeroPoint: zeroPoint, sums: partial)
-            }
+        FusedOpMath.blockSums(pixels: pixels, channels: c, partials: partials, into: sums,
+                              parallel: { runner.forEachChunk($0, $1) }) { pixels, partial in
+            u8ChannelSumOfSquares(x, rows: pixels, channels: c, zeroPoint: zeroPoint, sums: partial)
         }
-        sums.update(repeating: 0, count: c)
-        for b in 0..<blocks { for i in 0..<c { sums[i] += partials[b * c + i] } }
     }
 }

@@ -29,17 +29,12 @@ extension NativeBackend {
                 int8GEMM(buffers.bytes(p.input), rows: rows, conv, cnx_qu8_epilogue_u8_table, output: out,
                          zeroPoint: p.geluInput!.zeroPoint, table: table.baseAddress)
             }
-            let isa = isa, block = FusedOpMath.sumOfSquaresBlock, blocks = FusedOpMath.sumOfSquaresBlocks(pixels: rows)
+            let isa = isa, blocks = FusedOpMath.sumOfSquaresBlocks(pixels: rows)
             let partials = scratch.assumingMemoryBound(to: Int64.self), exact = partials + blocks * y.c
-            forEachTile(blocks, tile: 1) { r in
-                for b in r {
-                    let partial = partials + b * y.c
-                    partial.update(repeating: 0, count: y.c)
-                    cnx_u8_sumsq(isa, out, y.c, b * block, min(rows, (b + 1) * block), q.zeroPoint, partial)
-                }
+            FusedOpMath.blockSums(pixels: rows, channels: y.c, partials: partials, into: exact,
+                                  parallel: { forEachTile($0, tile: 1, $1) }) { r, partial in
+                cnx_u8_sumsq(isa, out, y.c, r.lowerBound, r.upperBound, q.zeroPoint, partial)
             }
-            exact.update(repeating: 0, count: y.c)
-            for b in 0..<blocks { for i in 0..<y.c { exact[i] += partials[b * y.c + i] } }
             Int8Math.realSums(exact, channels: y.c, scale: q.scale, into: buffers.double(p.sumOfSquares))
         case let .grn(p, gamma, beta) where g[p.input].dataType == .uint8:
             let x = nhwc(p.input), c = x.c

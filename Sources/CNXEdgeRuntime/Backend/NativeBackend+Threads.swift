@@ -19,30 +19,15 @@ extension NativeBackend {
         }
     }
 
-    /// Pixels per block of GRN's sums: a fixed split, so the sums do not depend on the thread count.
-    static let sumOfSquaresBlock = 256
-
-    /// Blocks ``sumOfSquares(_:pixels:_:partials:into:)`` splits `pixels` into.
-    static func sumOfSquaresBlocks(pixels: Int) -> Int { (pixels + sumOfSquaresBlock - 1) / sumOfSquaresBlock }
-
-    /// GRN's `sums[c] = Σ_p x[p, c]²` (`f32-sumsq`, in double): each fixed block of
-    /// ``sumOfSquaresBlock`` pixels into its own row of `partials` (`[blocks][c]` doubles, from
-    /// scratch) on the pool, then the blocks added in order on this thread. The same sums for any
-    /// thread count.
+    /// GRN's `sums[c] = Σ_p x[p, c]²` (`f32-sumsq`, in double) in fixed pixel blocks on the pool
+    /// (``FusedOpMath/blockSums(pixels:channels:partials:into:parallel:block:)``; `partials` from
+    /// scratch). The same sums for any thread count.
     func sumOfSquares(_ x: UnsafePointer<Float>, pixels: Int, _ c: Int, partials: UnsafeMutablePointer<Double>,
                       into sums: UnsafeMutablePointer<Double>) {
-        let isa = isa, block = Self.sumOfSquaresBlock, blocks = Self.sumOfSquaresBlocks(pixels: pixels)
-        forEachTile(blocks, tile: 1) { r in
-            for b in r {
-                let partial = partials + b * c
-                partial.update(repeating: 0, count: c)
-                cnx_f32_sumsq(isa, x, c, b * block, min(pixels, (b + 1) * block), partial)
-            }
-        }
-        sums.update(repeating: 0, count: c)
-        for b in 0..<blocks {
-            let partial = partials + b * c
-            for i in 0..<c { sums[i] += partial[i] }
+        let isa = isa
+        FusedOpMath.blockSums(pixels: pixels, channels: c, partials: partials, into: sums,
+                              parallel: { forEachTile($0, tile: 1, $1) }) { r, partial in
+            cnx_f32_sumsq(isa, x, c, r.lowerBound, r.upperBound, partial)
         }
     }
 

@@ -172,7 +172,7 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         case let .head(p): graph[p.input].shape[3] * 4
         case let .pointwise(p): p.inputScale == nil ? 0 : graph[p.input].shape[3] * 4
         case let .pointwiseGELU(p):
-            Self.sumOfSquaresBlocks(pixels: graph[p.output].shape[1] * graph[p.output].shape[2]) * graph[p.output].shape[3] * 8
+            FusedOpMath.sumOfSquaresBlocks(pixels: graph[p.output].shape[1] * graph[p.output].shape[2]) * graph[p.output].shape[3] * 8
         case .depthwiseConvLN: 0
         }
     }
