@@ -49,20 +49,35 @@ static inline float32x4_t gelu_neon(float32x4_t x) {
 
 #define MR 4
 
+/// `mr` rows x one panel; `wq`: weight-only int8 codes `q` (scaled by `scale` at the end)
+/// instead of float weights `w`.
 static inline __attribute__((always_inline)) void tile(
-    size_t mr, size_t k, const float* a, const float* w, const float* bias, size_t cols, cnx_epilogue epilogue,
-    const float* res, float* out, size_t n) {
+    size_t mr, bool wq, size_t k, const float* a, const float* w, const int8_t* q, const float* bias,
+    const float* scale, size_t cols, cnx_epilogue epilogue, const float* res, float* out, size_t n) {
     float32x4_t acc[MR][4];
     for (size_t i = 0; i < mr; i++)
-        for (size_t v = 0; v < 4; v++) acc[i][v] = vld1q_f32(bias + 4 * v);
+        for (size_t v = 0; v < 4; v++) acc[i][v] = wq ? vdupq_n_f32(0.0f) : vld1q_f32(bias + 4 * v);
     for (size_t kk = 0; kk < k; kk++) {
         float32x4_t wv[4];
-        for (size_t v = 0; v < 4; v++) wv[v] = vld1q_f32(w + kk * CNX_PW_PANEL + 4 * v);
+        if (wq) {
+            const int8x16_t codes = vld1q_s8(q + kk * CNX_PW_PANEL);
+            const int16x8_t lo = vmovl_s8(vget_low_s8(codes)), hi = vmovl_s8(vget_high_s8(codes));
+            wv[0] = vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo)));
+            wv[1] = vcvtq_f32_s32(vmovl_s16(vget_high_s16(lo)));
+            wv[2] = vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi)));
+            wv[3] = vcvtq_f32_s32(vmovl_s16(vget_high_s16(hi)));
+        } else {
+            for (size_t v = 0; v < 4; v++) wv[v] = vld1q_f32(w + kk * CNX_PW_PANEL + 4 * v);
+        }
         for (size_t i = 0; i < mr; i++) {
             const float32x4_t x = vdupq_n_f32(a[i * k + kk]);
             for (size_t v = 0; v < 4; v++) acc[i][v] = vfmaq_f32(acc[i][v], x, wv[v]);
         }
     }
+    if (wq)
+        for (size_t i = 0; i < mr; i++)
+            for (size_t v = 0; v < 4; v++)
+                acc[i][v] = vfmaq_f32(vld1q_f32(bias + 4 * v), acc[i][v], vld1q_f32(scale + 4 * v));
     for (size_t i = 0; i < mr; i++) {
         float lanes[CNX_PW_PANEL];
         for (size_t v = 0; v < 4; v++) {
@@ -88,16 +103,22 @@ static void pwconv_neon(
             for (size_t q = g; q < g_end; q++) {
                 const size_t col = q * CNX_PW_PANEL, cols = n - col < 16 ? n - col : 16;
                 const float* a = p->input + r * k;
-                const float* panel = p->packed_weights + q * stride;
+                const bool wq = p->weight_scale != NULL;
+                const float* panel = wq ? NULL : p->packed_weights + q * stride;
+                const int8_t* codes = wq ? p->packed_weights_i8 + q * stride : NULL;
                 const float* bias = p->bias + col;
+                const float* scale = wq ? p->weight_scale + col : NULL;
                 const float* res = res_base + r * n + col;
                 float* out = p->output + r * n + col;
+#define TILE(R) wq ? tile(R, true, k, a, panel, codes, bias, scale, cols, p->epilogue, res, out, n) \
+                   : tile(R, false, k, a, panel, codes, bias, scale, cols, p->epilogue, res, out, n)
                 switch (mr) {
-                    case 4: tile(4, k, a, panel, bias, cols, p->epilogue, res, out, n); break;
-                    case 3: tile(3, k, a, panel, bias, cols, p->epilogue, res, out, n); break;
-                    case 2: tile(2, k, a, panel, bias, cols, p->epilogue, res, out, n); break;
-                    default: tile(1, k, a, panel, bias, cols, p->epilogue, res, out, n); break;
+                    case 4: TILE(4); break;
+                    case 3: TILE(3); break;
+                    case 2: TILE(2); break;
+                    default: TILE(1); break;
                 }
+#undef TILE
             }
         }
     }

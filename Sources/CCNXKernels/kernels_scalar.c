@@ -14,14 +14,27 @@ static void pwconv_scalar(
     for (size_t r = row_begin; r < row_end; r++) {
         const float* a = p->input + r * k;
         for (size_t q = panel_begin; q < panel_end; q++) {
-            const float* panel = p->packed_weights + q * stride;
             const float* bias = p->bias + q * CNX_PW_PANEL;
             float acc[CNX_PW_PANEL];
-            for (size_t j = 0; j < CNX_PW_PANEL; j++) acc[j] = bias[j];
-            for (size_t kk = 0; kk < k; kk++) {
-                const float x = a[kk];
-                const float* w = panel + kk * CNX_PW_PANEL;
-                for (size_t j = 0; j < CNX_PW_PANEL; j++) acc[j] += x * w[j];
+            if (p->weight_scale != NULL) {
+                // Weight-only int8: integer-valued float weights, then one scale-and-bias step.
+                const int8_t* panel = p->packed_weights_i8 + q * stride;
+                for (size_t j = 0; j < CNX_PW_PANEL; j++) acc[j] = 0.0f;
+                for (size_t kk = 0; kk < k; kk++) {
+                    const float x = a[kk];
+                    const int8_t* w = panel + kk * CNX_PW_PANEL;
+                    for (size_t j = 0; j < CNX_PW_PANEL; j++) acc[j] += x * (float)w[j];
+                }
+                const float* scale = p->weight_scale + q * CNX_PW_PANEL;
+                for (size_t j = 0; j < CNX_PW_PANEL; j++) acc[j] = fmaf(acc[j], scale[j], bias[j]);
+            } else {
+                const float* panel = p->packed_weights + q * stride;
+                for (size_t j = 0; j < CNX_PW_PANEL; j++) acc[j] = bias[j];
+                for (size_t kk = 0; kk < k; kk++) {
+                    const float x = a[kk];
+                    const float* w = panel + kk * CNX_PW_PANEL;
+                    for (size_t j = 0; j < CNX_PW_PANEL; j++) acc[j] += x * w[j];
+                }
             }
             const size_t col = q * CNX_PW_PANEL;
             const size_t cols = n - col < CNX_PW_PANEL ? n - col : CNX_PW_PANEL;

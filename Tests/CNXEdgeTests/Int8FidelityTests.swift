@@ -55,6 +55,9 @@ struct Int8FidelityTests {
         // Stage 3's first block stands out on the calibration images (+9.8 dB when float).
         #expect(sensitive.ops == [44], "blocks left float: \(sensitive.ops.sorted()), gains \(sensitive.gains)")
         let quantized = try Quantizer.quantize(graph, statistics: statistics, options: QuantizationOptions(floatOps: sensitive.ops))
+        // The size target; the float block and the head store int8 weights (weight-only).
+        let bytes = try ModelFileWriter.encode(quantized).count
+        #expect(bytes <= 4_200_000, "int8 Atto .cnx is \(bytes) bytes")
 
         let swift = try CompiledModel(graph: quantized, backend: SwiftBackend(options: ExecutionOptions(threads: 2)))
         let fast = try CompiledModel(graph: quantized, backend: Self.fastest())

@@ -94,7 +94,7 @@ struct ModelFileInt8Tests {
         for t in graph.usedConstants {
             let c = try #require(loaded.graph.packedConstants[t])
             switch graph[t].dataType {
-            case .int8: #expect(c.layout == .int8PointwisePanels)
+            case .int8: #expect([.int8PointwisePanels, .int8FloatPanels, .int8Raw].contains(c.layout))
             case .int32: #expect(c.layout == .int32Bias16)
             default: #expect(c.layout.dataType == .float32)
             }
@@ -113,11 +113,62 @@ struct ModelFileInt8Tests {
             #expect(UnsafeRawPointer(conv.weights.bias.base) == loaded.graph.packedConstants[bias]?.base)
             borrowed += 1
         }
-        #expect(borrowed == graph.integerConstants.count / 2)
+        #expect(borrowed == graph.integerConstants.keys.filter { graph[$0].dataType == .int32 }.count)
+        // The float ops the quantizer kept (at least the head) store int8 weights, read in place too.
+        let weightOnly = graph.ops.filter { if case let .head(p) = $0 { p.weightOnly != nil } else { false } }
+        #expect(weightOnly.count == 1, "the head's weights are weight-only int8")
         let direct = try runCompiled(graph, Self.input(64, 64), threads: threads)
         #expect(try loaded.predict(Self.input(64, 64)) == direct)
         // A loaded graph writes back to the same bytes (packed constants copied as they are).
         #expect(try ModelFileWriter.encode(loaded.graph) == data)
+    }
+
+    @Test("files from before weight-only int8 (fewer op slots) still load, as float ops")
+    func legacySlots() throws {
+        let graph = try ModelFileTests.graph()
+        let data = try ModelFileWriter.encode(graph)
+        let r = Self.records(data)
+        // Rewrite each op record with the old slot count, dropping its trailing (empty) slots.
+        let legacy: [UInt8: Int] = [2: 6, 3: 6, 5: 8, 6: 7, 7: 6]
+        var tables = Data(data[64..<r.ops[0]])
+        var dropped = 0
+        for (i, at) in r.ops.enumerated() {
+            let end = i + 1 < r.ops.count ? r.ops[i + 1] : r.parameters[i] + 1
+            var record = Data(data[at..<end])
+            let code = record[record.startIndex], slots = Int(record[record.startIndex + 1])
+            if let old = legacy[code] {
+                let tail = record.startIndex + 2 + 4 * old
+                #expect(record[tail..<(record.startIndex + 2 + 4 * slots)].allSatisfy { $0 == 0xFF }, "op \(i): trailing slots empty")
+                record.removeSubrange(tail..<(record.startIndex + 2 + 4 * slots))
+                record[record.startIndex + 1] = UInt8(old)
+                dropped += 4 * (slots - old)
+            }
+            tables.append(record)
+        }
+        #expect(dropped > 0)
+        var d = data
+        let tablesEnd = 64 + Int(d[24..<32].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * $1.offset) })
+        d.replaceSubrange(64..<tablesEnd, with: tables + Data(count: dropped))
+        Self.put(UInt64(tables.count), at: 24, in: &d)
+        let loaded = try Self.load(d)
+        #expect(loaded.ops == graph.ops)
+    }
+
+    @Test("weight-only int8: the verifier refuses it beside int8 weights, and a second plane off the head")
+    func weightOnlyVerifier() throws {
+        var g = Self.tiny
+        let head = try #require(g.ops.lastIndex { $0.kind == "head" })
+        guard case var .head(p) = g.ops[head], let w = p.weightOnly else { Issue.record("head is not weight-only"); return }
+        #expect(w.residualWeight != nil && w.residualScale != nil, "the head has its second plane")
+        p.weightOnly = WeightOnlyInt8(weightScale: w.weightScale, residualWeight: w.residualWeight, residualScale: nil)
+        g.ops[head] = .head(p)
+        #expect(throws: GraphError.self) { try g.verify() }
+        g = Self.tiny
+        let fc2 = try #require(g.ops.firstIndex { if case let .pointwise(p) = $0 { p.int8 != nil } else { false } })
+        guard case var .pointwise(q) = g.ops[fc2] else { return }
+        q.weightOnly = WeightOnlyInt8(weightScale: q.int8!.weightScale)
+        g.ops[fc2] = .pointwise(q)
+        #expect(throws: GraphError.self) { try g.verify() }
     }
 
     @Test("int8 panels and int32 biases are PackedInt8PointwiseWeights's layout, zero-padded",
@@ -136,6 +187,12 @@ struct ModelFileInt8Tests {
         let words = (0..<(bias.count / 4)).map { i in Int32(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(bias[4 * i + $1]) << (8 * $1) }) }
         #expect(words == b + [Int32](repeating: 0, count: words.count - n))
         #expect(ConstantLayout.int8PointwisePanels.storedBytes(for: [n]) == nil)
+        // Weight-only int8: the float panels' arrangement with one byte per code.
+        let codes = SwiftBackend.packIntegers(w, shape: [n, k], layout: .int8FloatPanels)
+        #expect(codes.count == ConstantLayout.int8FloatPanels.storedBytes(for: [n, k]))
+        var expectedCodes = [UInt8](repeating: 0, count: (n + 15) / 16 * 16 * k)
+        for o in 0..<n { for j in 0..<k { expectedCodes[(o / 16 * k + j) * 16 + o % 16] = UInt8(bitPattern: Int8(w[o * k + j])) } }
+        #expect(codes == expectedCodes)
         #expect(ConstantLayout.int32Bias16.storedBytes(for: [n, 2]) == nil)
     }
 

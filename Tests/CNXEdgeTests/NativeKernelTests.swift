@@ -43,22 +43,42 @@ struct NativeKernelTests {
         (cnx_epilogue_residual, .residual, cnx_kernel_f32_pwconv_residual),
     ]
 
-    /// A packed pointwise layer and random data for `m` rows.
+    /// A packed pointwise layer and random data for `m` rows. `weightOnly`: int8 codes (full
+    /// −127...127) with per-channel steps, packed as `int8FloatPanels`; `weights` then holds their
+    /// real values for the reference.
     struct GEMMCase {
         let m: Int, n: Int, k: Int
         let input: [Float], weights: [Float], bias: [Float], residual: [Float]
         let packedWeights: GuardedFloats, packedBias: GuardedFloats
+        /// Weight-only int8: the steps padded to 16 (`weight_scale`), else nil.
+        let weightScale: GuardedFloats?
 
-        init(m: Int, n: Int, k: Int, seed: UInt64) {
+        init(m: Int, n: Int, k: Int, seed: UInt64, weightOnly: Bool = false) {
             var g = SeededGenerator(seed: seed)
             self.m = m; self.n = n; self.k = k
             input = g.floats(m * k)
-            weights = g.floats(n * k)
             bias = g.floats(n)
             residual = g.floats(m * n, in: -2...2)
-            packedWeights = GuardedFloats(count: cnx_f32_pwconv_packed_weights_size(n, k) / 4)
             packedBias = GuardedFloats(count: cnx_f32_pwconv_packed_bias_size(n) / 4)
-            cnx_f32_pwconv_pack(n, k, weights, bias, packedWeights.base, packedBias.base)
+            if weightOnly {
+                let codes = (0..<(n * k)).map { _ in Int32(g.floats(1, in: -127.49...127.49)[0].rounded()) }
+                let steps = g.floats(n, in: 0.001...0.02)
+                weights = (0..<(n * k)).map { Float(codes[$0]) * steps[$0 / k] }
+                let bytes = SwiftBackend.packIntegers(codes, shape: [n, k], layout: .int8FloatPanels)
+                let packed = GuardedFloats(count: bytes.count / 4)
+                bytes.withUnsafeBytes { UnsafeMutableRawPointer(packed.base).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                packedWeights = packed
+                let scale = GuardedFloats(count: cnx_f32_pwconv_packed_bias_size(n) / 4)
+                for i in 0..<n { scale.base[i] = steps[i] }
+                weightScale = scale
+                for i in 0..<n { packedBias.base[i] = bias[i] }
+                _ = weights
+            } else {
+                weights = g.floats(n * k)
+                packedWeights = GuardedFloats(count: cnx_f32_pwconv_packed_weights_size(n, k) / 4)
+                cnx_f32_pwconv_pack(n, k, weights, bias, packedWeights.base, packedBias.base)
+                weightScale = nil
+            }
         }
 
         /// Runs `isa` over each of `ranges` in turn on `output` (residual from `residual`, or the
@@ -69,10 +89,13 @@ struct NativeKernelTests {
                 do {
                     residual.withUnsafeBufferPointer { res in
                         output.withUnsafeMutableBufferPointer { o in
+                            let scale = weightScale.map { UnsafePointer($0.base) }
                             var p = cnx_f32_pwconv_params(
-                                input: a.baseAddress, packed_weights: packedWeights.base, bias: packedBias.base,
+                                input: a.baseAddress, packed_weights: scale == nil ? packedWeights.base : nil, bias: packedBias.base,
                                 residual: aliasResidual ? UnsafePointer(o.baseAddress) : res.baseAddress,
-                                output: o.baseAddress, input_channels: k, output_channels: n, epilogue: epilogue)
+                                output: o.baseAddress, input_channels: k, output_channels: n, epilogue: epilogue,
+                                weight_scale: scale,
+                                packed_weights_i8: scale == nil ? nil : UnsafeRawPointer(packedWeights.base).assumingMemoryBound(to: Int8.self))
                             if parallel {
                                 cnx_f32_pwconv_parallel(pool, isa, &p, m)
                             } else {
@@ -94,11 +117,12 @@ struct NativeKernelTests {
           arguments: gemmSizes, gemmSizes)
     func pointwise(n: Int, k: Int) {
         let m = 29  // two 12-row tiles + 5, four 6-row tiles + 5, seven 4-row tiles + 1
-        let c = GEMMCase(m: m, n: n, k: k, seed: UInt64(n * 1000 + k))
+        for weightOnly in [false, true] {
+        let c = GEMMCase(m: m, n: n, k: k, seed: UInt64(n * 1000 + k), weightOnly: weightOnly)
         for (epilogue, swiftEpilogue, kernel) in Self.epilogues {
             let ref = c.reference(swiftEpilogue)
             for isa in Self.isas {
-                let label = "\(Self.name(kernel, isa)) n=\(n) k=\(k)"
+                let label = "\(Self.name(kernel, isa))\(weightOnly ? " int8 weights" : "") n=\(n) k=\(k)"
                 for rows in [0..<m, 3..<m, 1..<2, 5..<26, 13..<29] {
                     let sentinel: Float = -12345
                     var out = [Float](repeating: sentinel, count: m * n)
@@ -120,6 +144,7 @@ struct NativeKernelTests {
                     #expect(Self.bits(whole) == Self.bits(aliased), "\(label): aliased residual differs")
                 }
             }
+        }
         }
     }
 
@@ -323,7 +348,7 @@ struct NativeKernelTests {
                         var p = cnx_f32_pwconv_params(input: a.baseAddress, packed_weights: packed.base,
                                                       bias: packedBias.base, residual: nil,
                                                       output: o.baseAddress, input_channels: 1, output_channels: 1,
-                                                      epilogue: cnx_epilogue_gelu)
+                                                      epilogue: cnx_epilogue_gelu, weight_scale: nil, packed_weights_i8: nil)
                         cnx_f32_pwconv(isa, &p, 0, xs.count)
                     }
                 }

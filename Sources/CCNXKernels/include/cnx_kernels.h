@@ -121,6 +121,14 @@ typedef struct cnx_f32_pwconv_params {
     size_t input_channels;
     size_t output_channels;
     cnx_epilogue epilogue;
+    /// Weight-only int8 (NULL: float weights in `packed_weights`): the per-output-channel step of
+    /// `packed_weights_i8`'s codes, `output_channels` rounded up to 16, zero-padded (a `.cnx`
+    /// file's `bias16` constant).
+    const float* weight_scale;
+    /// With `weight_scale`: int8 codes `[ceil(output_channels / 16)][input_channels][16]` (the
+    /// float panels' arrangement; a `.cnx` file's `int8FloatPanels` constant), read instead of
+    /// `packed_weights`.
+    const int8_t* packed_weights_i8;
 } cnx_f32_pwconv_params;
 
 /// `f32-pwconv-{none,gelu,residual}__isa`:
@@ -130,6 +138,10 @@ typedef struct cnx_f32_pwconv_params {
 /// multiply-add per `k`, in increasing `k` (the scalar variant: multiply and add, each rounded),
 /// then applies the epilogue lane-wise. The order is the same whatever tile covers the element, so
 /// results are bit-identical for any row split. Never allocates. Precondition: `isa` supported.
+///
+/// Weight-only int8 (`weight_scale` set): each element starts from 0, adds `input · code` (the
+/// codes converted to float exactly) the same way, then becomes `sum · weight_scale[n] + bias[n]`
+/// (one fused multiply-add; scalar: `fmaf`) before the epilogue.
 void cnx_f32_pwconv(cnx_isa isa, const cnx_f32_pwconv_params* params, size_t row_begin, size_t row_end);
 
 /// `cnx_f32_pwconv` over rows `[0, rows)` split into row x column tiles on `pool` (NULL: the

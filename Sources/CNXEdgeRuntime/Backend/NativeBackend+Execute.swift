@@ -112,7 +112,9 @@ extension NativeBackend {
             let x = nhwc(p.input), pooled = scratch.assumingMemoryBound(to: Float.self)
             FusedOpMath.averagePool(buffers.float(p.input), pixels: x.h * x.w, channels: x.c, into: pooled)
             cnx_f32_layernorm(isa, pooled, pooled, x.c, norm.gammaPointer, norm.betaPointer, norm.epsilon, 0, 1)
-            pwconv(pooled, rows: 1, weights, cnx_epilogue_none, nil, buffers.float(p.output))
+            let logits = buffers.float(p.output)
+            pwconv(pooled, rows: 1, weights, cnx_epilogue_none, nil, logits)
+            for plane in weights.residualPlane { pwconv(pooled, rows: 1, plane, cnx_epilogue_residual, logits, logits) }
         }
     }
 
@@ -162,9 +164,12 @@ extension NativeBackend {
 
     private func pwconv(_ input: UnsafePointer<Float>, rows: Int, _ w: Pointwise, _ epilogue: cnx_epilogue,
                         _ residual: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>) {
+        let scale = w.weightScale.map { UnsafePointer($0.base) }
         var params = cnx_f32_pwconv_params(
-            input: input, packed_weights: w.weights.base, bias: w.bias.base, residual: residual, output: out,
-            input_channels: w.inputChannels, output_channels: w.outputChannels, epilogue: epilogue)
+            input: input, packed_weights: scale == nil ? w.weights.base : nil, bias: w.bias.base, residual: residual,
+            output: out, input_channels: w.inputChannels, output_channels: w.outputChannels, epilogue: epilogue,
+            weight_scale: scale,
+            packed_weights_i8: scale == nil ? nil : UnsafeRawPointer(w.weights.base).assumingMemoryBound(to: Int8.self))
         cnx_f32_pwconv_parallel(pool, isa, &params, rows)
     }
 }

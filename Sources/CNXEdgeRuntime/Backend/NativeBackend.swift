@@ -39,11 +39,16 @@ public final class NativeBackend: Backend, @unchecked Sendable {
 
     /// A 1x1 convolution's weights (``ConstantLayout/pointwisePanels``) and bias
     /// (``ConstantLayout/bias16``), borrowed from a `.cnx` file or packed by `cnx_f32_pwconv_pack`.
+    /// Weight-only int8 (``WeightOnlyInt8``): `weights` holds int8 codes
+    /// (``ConstantLayout/int8FloatPanels``) and `weightScale` their per-channel steps (``ConstantLayout/bias16``).
     struct Pointwise {
         let weights: AlignedFloatBuffer
         let bias: AlignedFloatBuffer
         let outputChannels: Int
         let inputChannels: Int
+        var weightScale: AlignedFloatBuffer? = nil
+        /// The head's second weight-only plane (zero bias), added by a second pass: empty or one.
+        var residualPlane: [Pointwise] = []
     }
 
     /// A depthwise 7x7's taps (``ConstantLayout/depthwiseTaps``) and bias (``ConstantLayout/bias8``),
@@ -81,7 +86,9 @@ public final class NativeBackend: Backend, @unchecked Sendable {
     /// file reads all of them inside the file's mapping.
     var constantAddresses: [UnsafeRawPointer] {
         func norm(_ n: Norm) -> [AlignedFloatBuffer] { [n.gamma, n.beta].compactMap { $0 } }
-        func pw(_ w: Pointwise) -> [AlignedFloatBuffer] { [w.weights, w.bias] }
+        func pw(_ w: Pointwise) -> [AlignedFloatBuffer] {
+            [w.weights, w.bias] + (w.weightScale.map { [$0] } ?? []) + w.residualPlane.flatMap { [$0.weights] + ($0.weightScale.map { [$0] } ?? []) }
+        }
         return prepared.flatMap { op -> [AlignedFloatBuffer] in
             switch op {
             case let .stem(_, w, n): pw(w) + norm(n)
@@ -115,6 +122,10 @@ public final class NativeBackend: Backend, @unchecked Sendable {
     public func kernelName(for op: FusedOp) -> String {
         func k(_ kernel: cnx_kernel) -> String { String(cString: cnx_kernel_name(kernel, isa)) }
         func q(_ kernel: cnx_qkernel) -> String { String(cString: cnx_qkernel_name(kernel, isa)) }
+        /// The float GEMM's name, `-w8` before the ISA for weight-only int8 weights.
+        func pw(_ kernel: cnx_kernel, _ weightOnly: WeightOnlyInt8?) -> String {
+            weightOnly == nil ? k(kernel) : k(kernel).replacing("__", with: "-w8__")
+        }
         switch op {
         case let .depthwiseConvLN(p) where graph?[p.output].dataType == .uint8:
             return k(p.norm.constants.isEmpty ? cnx_kernel_f32_dwconv7x7_ln_noaffine : cnx_kernel_f32_dwconv7x7_ln)
@@ -134,17 +145,18 @@ public final class NativeBackend: Backend, @unchecked Sendable {
             return "f32-patchify4x4__swift + \(k(cnx_kernel_f32_pwconv_none)) + \(k(cnx_kernel_f32_layernorm))"
         case let .depthwiseConvLN(p):
             return k(p.norm.constants.isEmpty ? cnx_kernel_f32_dwconv7x7_ln_noaffine : cnx_kernel_f32_dwconv7x7_ln)
-        case .pointwiseGELU:
-            return "\(k(cnx_kernel_f32_pwconv_gelu)) + \(k(cnx_kernel_f32_sumsq))"
+        case let .pointwiseGELU(p):
+            return "\(pw(cnx_kernel_f32_pwconv_gelu, p.weightOnly)) + \(k(cnx_kernel_f32_sumsq))"
         case .grn:
             return "f32-grn-scale__swift + \(k(cnx_kernel_f32_scalebias))"
         case let .pointwise(p):
             return (p.inputScale == nil ? "" : "f32-grn-scale-weights__swift + ")
-                + k(p.residual == nil ? cnx_kernel_f32_pwconv_none : cnx_kernel_f32_pwconv_residual)
-        case .downsample:
-            return "\(k(cnx_kernel_f32_layernorm)) + f32-patchify2x2__swift + \(k(cnx_kernel_f32_pwconv_none))"
-        case .head:
-            return "f32-avgpool__swift + \(k(cnx_kernel_f32_layernorm)) + \(k(cnx_kernel_f32_pwconv_none))"
+                + pw(p.residual == nil ? cnx_kernel_f32_pwconv_none : cnx_kernel_f32_pwconv_residual, p.weightOnly)
+        case let .downsample(p):
+            return "\(k(cnx_kernel_f32_layernorm)) + f32-patchify2x2__swift + \(pw(cnx_kernel_f32_pwconv_none, p.weightOnly))"
+        case let .head(p):
+            return "f32-avgpool__swift + \(k(cnx_kernel_f32_layernorm)) + \(pw(cnx_kernel_f32_pwconv_none, p.weightOnly))"
+                + (p.weightOnly?.residualWeight == nil ? "" : " + \(pw(cnx_kernel_f32_pwconv_residual, p.weightOnly)) (second plane)")
         }
     }
 

@@ -2,13 +2,18 @@ extension SwiftBackend {
     /// The layout each constant of `graph` has where this backend's kernels read it: what a `.cnx`
     /// file stores, so that loading needs no packing. An int8 convolution's weight is
     /// ``ConstantLayout/int8PointwisePanels``, its bias ``ConstantLayout/int32Bias16`` and its
-    /// per-channel weight scales ``ConstantLayout/raw``.
+    /// per-channel weight scales ``ConstantLayout/raw``; a weight-only int8 one's weight
+    /// ``ConstantLayout/int8FloatPanels``, its float bias and weight scales ``ConstantLayout/bias16``.
     public static func constantLayouts(_ graph: Graph) -> [TensorID: ConstantLayout] {
         var layouts: [TensorID: ConstantLayout] = [:]
         func norm(_ n: LayerNormAffine) { for t in n.constants { layouts[t] = .raw } }
-        func conv(_ weight: TensorID, _ bias: TensorID, _ int8: Int8Weights?) {
+        func conv(_ weight: TensorID, _ bias: TensorID, _ int8: Int8Weights?, _ weightOnly: WeightOnlyInt8? = nil) {
             if let int8 {
                 layouts[weight] = .int8PointwisePanels; layouts[bias] = .int32Bias16; layouts[int8.weightScale] = .raw
+            } else if let weightOnly {
+                layouts[weight] = .int8FloatPanels; layouts[bias] = .bias16; layouts[weightOnly.weightScale] = .bias16
+                if let plane = weightOnly.residualWeight { layouts[plane] = .int8FloatPanels }
+                if let steps = weightOnly.residualScale { layouts[steps] = .bias16 }
             } else {
                 layouts[weight] = .pointwisePanels; layouts[bias] = .bias16
             }
@@ -16,14 +21,16 @@ extension SwiftBackend {
         for op in graph.ops {
             switch op {
             case let .stem(p): conv(p.weight, p.bias, nil); norm(p.norm)
-            case let .depthwiseConvLN(p): layouts[p.weight] = .depthwiseTaps; layouts[p.bias] = .bias8; norm(p.norm)
-            case let .pointwiseGELU(p): conv(p.weight, p.bias, p.int8)
+            case let .depthwiseConvLN(p):
+                layouts[p.weight] = p.weightOnly == nil ? .depthwiseTaps : .int8Raw; layouts[p.bias] = .bias8; norm(p.norm)
+                if let w = p.weightOnly { layouts[w.weightScale] = .raw }
+            case let .pointwiseGELU(p): conv(p.weight, p.bias, p.int8, p.weightOnly)
             case let .grn(p): layouts[p.gamma] = .raw; layouts[p.beta] = .raw
             case let .pointwise(p):
-                conv(p.weight, p.bias, p.int8)
+                conv(p.weight, p.bias, p.int8, p.weightOnly)
                 if let scale = p.inputScale { layouts[scale.gamma] = .raw }
-            case let .downsample(p): conv(p.weight, p.bias, p.int8); norm(p.norm)
-            case let .head(p): conv(p.weight, p.bias, nil); norm(p.norm)
+            case let .downsample(p): conv(p.weight, p.bias, p.int8, p.weightOnly); norm(p.norm)
+            case let .head(p): conv(p.weight, p.bias, nil, p.weightOnly); norm(p.norm)
             }
         }
         return layouts
@@ -48,7 +55,7 @@ extension SwiftBackend {
             return copy(PackedDepthwiseWeights(weights: values, bias: [Float](repeating: 0, count: shape[0]),
                                                channels: shape[0]).taps)
         case .bias8: return padded(8)
-        case .int8PointwisePanels, .int32Bias16: preconditionFailure("pack: \(layout) holds integers; use packIntegers")
+        case .int8PointwisePanels, .int32Bias16, .int8FloatPanels, .int8Raw: preconditionFailure("pack: \(layout) holds integers; use packIntegers")
         }
     }
 
@@ -66,6 +73,18 @@ extension SwiftBackend {
             let out = packed.packedBytes.prefix(bytes).map { UInt8(bitPattern: $0) }
             precondition(out.count == bytes, "packIntegers: \(out.count) packed bytes for \(shape), expected \(bytes)")
             return out
+        case .int8Raw:
+            var out = [UInt8](repeating: 0, count: bytes)
+            for (i, v) in values.enumerated() { out[i] = UInt8(bitPattern: Int8(v)) }
+            return out
+        case .int8FloatPanels:
+            let n = shape[0], k = values.count / n
+            var out = [UInt8](repeating: 0, count: bytes)
+            for row in 0..<n {
+                let base = row / 16 * k * 16 + row % 16
+                for j in 0..<k { out[base + j * 16] = UInt8(bitPattern: Int8(values[row * k + j])) }
+            }
+            return out
         case .int32Bias16:
             var out = [UInt8](repeating: 0, count: bytes)
             for (i, v) in values.enumerated() {
@@ -74,6 +93,35 @@ extension SwiftBackend {
             return out
         case .raw, .pointwisePanels, .bias16, .depthwiseTaps, .bias8:
             preconditionFailure("packIntegers: \(layout) holds float32; use pack")
+        }
+    }
+
+    /// Constant `t` of `graph` in `layout`: borrowed in place where a file stores it so, else
+    /// packed from its float or integer values into a new buffer.
+    static func packedConstant(_ graph: Graph, _ t: TensorID, _ layout: ConstantLayout) -> AlignedFloatBuffer {
+        if let c = graph.packedConstants[t], c.layout == layout {
+            return AlignedFloatBuffer(borrowing: c.base, count: c.floatCount, owner: c.owner)
+        }
+        let shape = graph[t].shape
+        let bytes: [UInt8] = layout.dataType == .float32
+            ? pack(graph.constants[t]!, shape: shape, layout: layout).withUnsafeBytes { Array($0) }
+            : packIntegers(graph.integerConstants[t]!, shape: shape, layout: layout)
+        return AlignedFloatBuffer(count: bytes.count / 4) { p in
+            bytes.withUnsafeBytes { UnsafeMutableRawPointer(p).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        }
+    }
+
+    /// The real values of weight-only int8 `weight` (row-major, codes times their row's step),
+    /// read in `layout` and `stepsLayout` (a file's, or packed from the graph's values).
+    static func dequantized(_ graph: Graph, _ weight: TensorID, _ steps: TensorID, layout: ConstantLayout,
+                            stepsLayout: ConstantLayout) -> [Float] {
+        let n = graph[weight].shape[0], k = graph[weight].elementCount / n
+        let scale = packedConstant(graph, steps, stepsLayout), codes = packedConstant(graph, weight, layout)
+        let q = UnsafeRawPointer(codes.base).assumingMemoryBound(to: Int8.self)
+        return (0..<(n * k)).map { i in
+            let (row, j) = (i / k, i % k)
+            let at = layout == .int8FloatPanels ? (row / 16 * k + j) * 16 + row % 16 : i
+            return Float(q[at]) * scale.base[row]
         }
     }
 

@@ -91,15 +91,34 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
             NormVectors(gamma: n.gamma.map(buffer) ?? AlignedFloatBuffer(count: c) { $0.update(repeating: 1, count: c) },
                         beta: n.beta.map(buffer) ?? AlignedFloatBuffer(count: c) { _ in }, epsilon: n.epsilon)
         }
-        func pointwise(_ w: TensorID, _ b: TensorID) -> PackedPointwiseWeights {
+        func pointwise(_ w: TensorID, _ b: TensorID, _ weightOnly: WeightOnlyInt8? = nil) -> PackedPointwiseWeights {
             let s = graph[w].shape, inputs = s.dropFirst().reduce(1, *)
+            if let weightOnly {
+                // Weight-only int8: the codes times their channel's step (plus the second plane's),
+                // as float panels; the native kernels scale the integer-valued sums instead: equal
+                // up to float rounding.
+                var values = Self.dequantized(graph, w, weightOnly.weightScale, layout: .int8FloatPanels, stepsLayout: .bias16)
+                if let plane = weightOnly.residualWeight, let steps = weightOnly.residualScale {
+                    let rest = Self.dequantized(graph, plane, steps, layout: .int8FloatPanels, stepsLayout: .bias16)
+                    for i in values.indices { values[i] += rest[i] }
+                }
+                let bias = Self.packedConstant(graph, b, .bias16)
+                return PackedPointwiseWeights(weights: values, bias: Array(UnsafeBufferPointer(start: bias.base, count: s[0])),
+                                              outputChannels: s[0], inputChannels: inputs)
+            }
             if let pw = graph.packedConstants[w], let pb = graph.packedConstants[b] {
                 return PackedPointwiseWeights(outputChannels: s[0], inputChannels: inputs, panels: borrowed(pw), bias: borrowed(pb))
             }
             return PackedPointwiseWeights(weights: values(w), bias: values(b), outputChannels: s[0], inputChannels: inputs)
         }
-        func depthwise(_ w: TensorID, _ b: TensorID) -> PackedDepthwiseWeights {
+        func depthwise(_ w: TensorID, _ b: TensorID, _ weightOnly: WeightOnlyInt8?) -> PackedDepthwiseWeights {
             let c = graph[b].shape[0]
+            if let weightOnly {
+                // int8 taps expanded to float taps, once.
+                let bias = Self.packedConstant(graph, b, .bias8)
+                return PackedDepthwiseWeights(weights: Self.dequantized(graph, w, weightOnly.weightScale, layout: .int8Raw, stepsLayout: .raw),
+                                              bias: Array(UnsafeBufferPointer(start: bias.base, count: c)), channels: c)
+            }
             if let pw = graph.packedConstants[w], let pb = graph.packedConstants[b] {
                 return PackedDepthwiseWeights(channels: c, taps: borrowed(pw), bias: borrowed(pb))
             }
@@ -124,11 +143,11 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
             return switch op {
             case let .stem(p): .stem(p, pointwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
             case let .depthwiseConvLN(p):
-                .depthwiseConvLN(p, depthwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
-            case let .pointwiseGELU(p): .pointwiseGELU(p, pointwise(p.weight, p.bias))
+                .depthwiseConvLN(p, depthwise(p.weight, p.bias, p.weightOnly), norm(p.norm, graph[p.bias].shape[0]))
+            case let .pointwiseGELU(p): .pointwiseGELU(p, pointwise(p.weight, p.bias, p.weightOnly))
             case let .grn(p): .grn(p, gamma: buffer(p.gamma), beta: buffer(p.beta))
             case let .pointwise(p):
-                .pointwise(p, pointwise(p.weight, p.bias), p.inputScale.map { scale in
+                .pointwise(p, pointwise(p.weight, p.bias, p.weightOnly), p.inputScale.map { scale in
                     let original = pointwise(p.weight, p.bias)
                     let panels = AlignedFloatBuffer(count: original.panels.count) { _ in }
                     return FoldedGRN(gamma: buffer(scale.gamma),
@@ -136,8 +155,8 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
                                                                     panels: panels, bias: original.bias),
                                      scaledPanels: panels)
                 })
-            case let .downsample(p): .downsample(p, norm(p.norm, graph[p.input].shape[3]), pointwise(p.weight, p.bias))
-            case let .head(p): .head(p, norm(p.norm, graph[p.input].shape[3]), pointwise(p.weight, p.bias))
+            case let .downsample(p): .downsample(p, norm(p.norm, graph[p.input].shape[3]), pointwise(p.weight, p.bias, p.weightOnly))
+            case let .head(p): .head(p, norm(p.norm, graph[p.input].shape[3]), pointwise(p.weight, p.bias, p.weightOnly))
             }
         }
         self.graph = graph

@@ -25,8 +25,12 @@
 /// ```
 ///
 /// Slots per op kind (``ModelFileTables/slots(_:)``); an int8 convolution's per-channel weight
-/// scales fill the last slot of `pointwiseGELU` (6 slots), `pointwise` (8) and `downsample` (7),
-/// which is empty for a float one. Version 1 files (float-only, no parameters) are not read.
+/// scales fill the next-to-last slot of `pointwiseGELU` (7 slots), `pointwise` (9) and
+/// `downsample` (8), and a weight-only int8 weight's (``WeightOnlyInt8``) the last slot of those
+/// and of `depthwiseConvLN` (7); `head` (9) has its steps, second plane and the plane's steps in
+/// its last three. All are empty for a float op. Files written before weight-only int8 lack those
+/// trailing slots and read as if they were empty. Version 1 files (float-only, no parameters)
+/// are not read.
 public enum ModelFileFormat {
     /// The first eight bytes of every `.cnx` file.
     public static let magic: [UInt8] = Array("CNXMODEL".utf8)

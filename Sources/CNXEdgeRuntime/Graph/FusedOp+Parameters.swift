@@ -47,9 +47,13 @@ public struct DepthwiseConvLNParameters: Sendable, Equatable {
     public var bias: TensorID
     /// The LayerNorm after the convolution.
     public var norm: LayerNormAffine
+    /// Present when the taps are stored as int8 (`weight` int8 `[C, 49]`).
+    public var weightOnly: WeightOnlyInt8?
 
-    public init(input: TensorID, output: TensorID, weight: TensorID, bias: TensorID, norm: LayerNormAffine) {
+    public init(input: TensorID, output: TensorID, weight: TensorID, bias: TensorID, norm: LayerNormAffine,
+                weightOnly: WeightOnlyInt8? = nil) {
         self.input = input; self.output = output; self.weight = weight; self.bias = bias; self.norm = norm
+        self.weightOnly = weightOnly
     }
 }
 
@@ -74,11 +78,13 @@ public struct PointwiseGELUParameters: Sendable, Equatable {
     public var int8: Int8Weights?
     /// int8 only: the quantization of the pre-activation (the GELU table's input codes).
     public var geluInput: TensorQuantization?
+    /// Present when a float32 convolution stores its weights as int8.
+    public var weightOnly: WeightOnlyInt8?
 
     public init(input: TensorID, output: TensorID, sumOfSquares: TensorID, weight: TensorID, bias: TensorID,
-                int8: Int8Weights? = nil, geluInput: TensorQuantization? = nil) {
+                int8: Int8Weights? = nil, geluInput: TensorQuantization? = nil, weightOnly: WeightOnlyInt8? = nil) {
         self.input = input; self.output = output; self.sumOfSquares = sumOfSquares; self.weight = weight; self.bias = bias
-        self.int8 = int8; self.geluInput = geluInput
+        self.int8 = int8; self.geluInput = geluInput; self.weightOnly = weightOnly
     }
 }
 
@@ -91,6 +97,37 @@ public struct Int8Weights: Sendable, Equatable {
     public var weightScale: TensorID
 
     public init(weightScale: TensorID) { self.weightScale = weightScale }
+}
+
+/// A float32 convolution whose weights are stored as int8 ("weight-only int8"): `weight` is int8
+/// `[Cout, Cin...]`, symmetric per output channel, worth `weightScale[n] · code`; the input, the
+/// bias and the output stay float32. The kernels compute `bias[n] + weightScale[n] · Σ_k x_k · code`
+/// (the sum in float32 over exact integer-valued weights). For the ops an int8 graph keeps in float
+/// for accuracy (and the classifier head): a quarter of the float weights' bytes, on the same
+/// float activations.
+///
+/// A depthwise 7x7's taps (`weight` int8 `[C, 49]`) use the same scheme; the backends expand
+/// them to float taps when they load the model (a few hundred KB).
+///
+/// The head may add a second plane: int8 codes of what the first plane's rounding left
+/// (`W − weightScale·code`), with their own steps, for ~15-bit weights at two bytes each (the
+/// logits of flat, untrained models are too sensitive for 8-bit head weights).
+public struct WeightOnlyInt8: Sendable, Equatable {
+    /// float32 `[Cout]`: the real value of one step of each output channel's weights.
+    public var weightScale: TensorID
+    /// int8, the weight's shape: the second plane's codes, if any (head only).
+    public var residualWeight: TensorID?
+    /// float32 `[Cout]`: the second plane's steps (present with ``residualWeight``).
+    public var residualScale: TensorID?
+
+    public init(weightScale: TensorID, residualWeight: TensorID? = nil, residualScale: TensorID? = nil) {
+        self.weightScale = weightScale
+        self.residualWeight = residualWeight
+        self.residualScale = residualScale
+    }
+
+    /// The constants beside the weight: steps, and the second plane if any.
+    public var constants: [TensorID] { [weightScale, residualWeight, residualScale].compactMap { $0 } }
 }
 
 /// Global response normalisation from a precomputed sum of squares:
@@ -143,11 +180,13 @@ public struct PointwiseParameters: Sendable, Equatable {
     public var inputScale: GRNInputScale?
     /// Present when the convolution is int8 (uint8 input, float32 output).
     public var int8: Int8Weights?
+    /// Present when a float32 convolution stores its weights as int8 (not with a folded GRN).
+    public var weightOnly: WeightOnlyInt8?
 
     public init(input: TensorID, output: TensorID, residual: TensorID?, weight: TensorID, bias: TensorID,
-                inputScale: GRNInputScale? = nil, int8: Int8Weights? = nil) {
+                inputScale: GRNInputScale? = nil, int8: Int8Weights? = nil, weightOnly: WeightOnlyInt8? = nil) {
         self.input = input; self.output = output; self.residual = residual; self.weight = weight; self.bias = bias
-        self.inputScale = inputScale; self.int8 = int8
+        self.inputScale = inputScale; self.int8 = int8; self.weightOnly = weightOnly
     }
 }
 
@@ -168,11 +207,13 @@ public struct DownsampleParameters: Sendable, Equatable {
     public var int8: Int8Weights?
     /// int8 only: the quantization of the LayerNorm's output.
     public var normQuantization: TensorQuantization?
+    /// Present when a float32 convolution stores its weights as int8.
+    public var weightOnly: WeightOnlyInt8?
 
     public init(input: TensorID, output: TensorID, norm: LayerNormAffine, weight: TensorID, bias: TensorID,
-                int8: Int8Weights? = nil, normQuantization: TensorQuantization? = nil) {
+                int8: Int8Weights? = nil, normQuantization: TensorQuantization? = nil, weightOnly: WeightOnlyInt8? = nil) {
         self.input = input; self.output = output; self.norm = norm; self.weight = weight; self.bias = bias
-        self.int8 = int8; self.normQuantization = normQuantization
+        self.int8 = int8; self.normQuantization = normQuantization; self.weightOnly = weightOnly
     }
 }
 
@@ -188,8 +229,12 @@ public struct HeadParameters: Sendable, Equatable {
     public var weight: TensorID
     /// `[classes]`.
     public var bias: TensorID
+    /// Present when the linear layer stores its weights as int8.
+    public var weightOnly: WeightOnlyInt8?
 
-    public init(input: TensorID, output: TensorID, norm: LayerNormAffine, weight: TensorID, bias: TensorID) {
+    public init(input: TensorID, output: TensorID, norm: LayerNormAffine, weight: TensorID, bias: TensorID,
+                weightOnly: WeightOnlyInt8? = nil) {
         self.input = input; self.output = output; self.norm = norm; self.weight = weight; self.bias = bias
+        self.weightOnly = weightOnly
     }
 }

@@ -61,13 +61,14 @@ public enum FusedOp: Sendable, Equatable {
     public var constants: [TensorID] {
         switch self {
         case let .stem(p): [p.weight, p.bias] + p.norm.constants
-        case let .depthwiseConvLN(p): [p.weight, p.bias] + p.norm.constants
-        case let .pointwiseGELU(p): [p.weight, p.bias] + (p.int8.map { [$0.weightScale] } ?? [])
+        case let .depthwiseConvLN(p): [p.weight, p.bias] + p.norm.constants + (p.weightOnly?.constants ?? [])
+        case let .pointwiseGELU(p): [p.weight, p.bias] + (p.int8.map { [$0.weightScale] } ?? []) + (p.weightOnly?.constants ?? [])
         case let .grn(p): [p.gamma, p.beta]
         case let .pointwise(p):
-            [p.weight, p.bias] + (p.inputScale.map { [$0.gamma] } ?? []) + (p.int8.map { [$0.weightScale] } ?? [])
-        case let .downsample(p): p.norm.constants + [p.weight, p.bias] + (p.int8.map { [$0.weightScale] } ?? [])
-        case let .head(p): p.norm.constants + [p.weight, p.bias]
+            [p.weight, p.bias] + (p.inputScale.map { [$0.gamma] } ?? [])
+                + (p.int8.map { [$0.weightScale] } ?? []) + (p.weightOnly?.constants ?? [])
+        case let .downsample(p): p.norm.constants + [p.weight, p.bias] + (p.int8.map { [$0.weightScale] } ?? []) + (p.weightOnly?.constants ?? [])
+        case let .head(p): p.norm.constants + [p.weight, p.bias] + (p.weightOnly?.constants ?? [])
         }
     }
 

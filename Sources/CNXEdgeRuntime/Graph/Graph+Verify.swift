@@ -64,11 +64,21 @@ extension Graph {
         func norm(_ n: LayerNormAffine, _ c: Int) throws {
             for t in n.constants { try expect(t, [c]) }
         }
-        /// A convolution's weight and bias: float32, or int8 / int32 with float32 per-channel scales.
-        func conv(_ int8: Int8Weights?, _ weight: TensorID, _ shape: [Int], _ bias: TensorID) throws {
-            guard let int8 else { try expect(weight, shape); try expect(bias, [shape[0]]); return }
-            try expect(weight, shape, .int8); try expect(bias, [shape[0]], .int32)
-            try expect(int8.weightScale, [shape[0]])
+        /// A convolution's weight and bias: float32; int8 / int32 with float32 per-channel scales;
+        /// or (weight-only) int8 / float32 with float32 per-channel scales.
+        func conv(_ int8: Int8Weights?, _ weight: TensorID, _ shape: [Int], _ bias: TensorID,
+                  weightOnly: WeightOnlyInt8? = nil) throws {
+            if let int8 {
+                try expect(weight, shape, .int8); try expect(bias, [shape[0]], .int32)
+                try expect(int8.weightScale, [shape[0]])
+            } else if let weightOnly {
+                try expect(weight, shape, .int8); try expect(bias, [shape[0]])
+                try expect(weightOnly.weightScale, [shape[0]])
+                if let plane = weightOnly.residualWeight { try expect(plane, shape, .int8) }
+                if let steps = weightOnly.residualScale { try expect(steps, [shape[0]]) }
+            } else {
+                try expect(weight, shape); try expect(bias, [shape[0]])
+            }
         }
         switch op {
         case let .stem(p):
@@ -82,12 +92,13 @@ extension Graph {
         case let .depthwiseConvLN(p):
             let x = try nhwc(p.input)
             try expect(p.output, self[p.input].shape, self[p.output].dataType == .uint8 ? .uint8 : .float32)
-            try expect(p.weight, [x.c, 49]); try expect(p.bias, [x.c]); try norm(p.norm, x.c)
+            try expect(p.weight, [x.c, 49], p.weightOnly == nil ? .float32 : .int8); try expect(p.bias, [x.c]); try norm(p.norm, x.c)
+            if let w = p.weightOnly { try expect(w.weightScale, [x.c]) }
         case let .pointwiseGELU(p):
             let x = try nhwc(p.input), y = try nhwc(p.output), q: TensorDataType = p.int8 == nil ? .float32 : .uint8
             try expect(p.input, self[p.input].shape, q)
             try expect(p.output, [1, x.h, x.w, y.c], q); try expect(p.sumOfSquares, [y.c], .float64)
-            try conv(p.int8, p.weight, [y.c, x.c], p.bias)
+            try conv(p.int8, p.weight, [y.c, x.c], p.bias, weightOnly: p.weightOnly)
         case let .grn(p):
             let x = try nhwc(p.input)
             let inType: TensorDataType = self[p.input].dataType == .uint8 ? .uint8 : .float32
@@ -101,27 +112,39 @@ extension Graph {
             try expect(p.output, [1, x.h, x.w, y.c])
             if let r = p.residual { try expect(r, self[p.output].shape) }
             if let scale = p.inputScale { try expect(scale.sumOfSquares, [x.c], .float64); try expect(scale.gamma, [x.c]) }
-            try conv(p.int8, p.weight, [y.c, x.c], p.bias)
+            try conv(p.int8, p.weight, [y.c, x.c], p.bias, weightOnly: p.weightOnly)
         case let .downsample(p):
             let x = try nhwc(p.input), y = try nhwc(p.output)
             try expect(p.output, [1, x.h / 2, x.w / 2, y.c])
             guard x.h % 2 == 0, x.w % 2 == 0 else {
                 throw GraphError.shapeMismatch(op: i, kind: kind, tensor: self[p.input].name, expected: [1, 2 * y.h, 2 * y.w, x.c], found: self[p.input].shape)
             }
-            try norm(p.norm, x.c); try conv(p.int8, p.weight, [y.c, x.c, 2, 2], p.bias)
+            try norm(p.norm, x.c); try conv(p.int8, p.weight, [y.c, x.c, 2, 2], p.bias, weightOnly: p.weightOnly)
         case let .head(p):
             let x = try nhwc(p.input), y = try nhwc(p.output)
             try expect(p.output, [1, 1, 1, y.c])
-            try norm(p.norm, x.c); try expect(p.weight, [y.c, x.c]); try expect(p.bias, [y.c])
+            try norm(p.norm, x.c); try conv(nil, p.weight, [y.c, x.c], p.bias, weightOnly: p.weightOnly)
         }
     }
 }
 
 extension Graph {
     /// uint8 activations carry valid quantization and nothing else does; int8-only parameters
-    /// appear only on int8 ops; a folded GRN is float-only.
+    /// appear only on int8 ops; a folded GRN is float-only; weight-only int8 only on float ops.
     private func verifyQuantization(_ op: FusedOp, _ i: Int) throws {
         func bad(_ t: String) -> GraphError { .badQuantization(op: i, kind: op.kind, tensor: t) }
+        // A second weight plane: only on the head, and with its steps.
+        let weightOnly: WeightOnlyInt8? = switch op {
+        case let .depthwiseConvLN(p): p.weightOnly
+        case let .pointwiseGELU(p): p.weightOnly
+        case let .pointwise(p): p.weightOnly
+        case let .downsample(p): p.weightOnly
+        case let .head(p): p.weightOnly
+        case .stem, .grn: nil
+        }
+        if let w = weightOnly, (w.residualWeight == nil) != (w.residualScale == nil) || (w.residualWeight != nil && op.kind != "head") {
+            throw bad(self[w.weightScale].name)
+        }
         for t in op.inputs + op.outputs {
             let isU8 = self[t].dataType == .uint8, q = self[t].quantization
             guard isU8 ? (q?.isValid == true) : q == nil else { throw bad(self[t].name) }
@@ -129,13 +152,16 @@ extension Graph {
         switch op {
         case let .pointwiseGELU(p):
             if (p.int8 == nil) != (p.geluInput == nil) { throw bad(self[p.output].name) }
+            if p.int8 != nil, p.weightOnly != nil { throw bad(self[p.weight].name) }
             if let g = p.geluInput, !g.isValid { throw bad(self[p.output].name) }
         case let .pointwise(p):
             if p.int8 != nil, p.inputScale != nil { throw bad(self[p.input].name) }
+            if p.weightOnly != nil, p.int8 != nil || p.inputScale != nil { throw bad(self[p.weight].name) }
         case let .downsample(p):
             guard (p.int8 == nil) == (p.normQuantization == nil), p.normQuantization?.isValid ?? true else {
                 throw bad(self[p.input].name)
             }
+            if p.int8 != nil, p.weightOnly != nil { throw bad(self[p.weight].name) }
         case let .depthwiseConvLN(p):
             if self[p.input].dataType != .float32 { throw bad(self[p.input].name) }
         case .stem, .grn, .head: break

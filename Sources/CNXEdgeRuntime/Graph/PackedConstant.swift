@@ -17,12 +17,18 @@ public enum ConstantLayout: UInt8, Sendable, Equatable, CaseIterable {
     case int8PointwisePanels = 5
     /// An int8 convolution's int32 bias `[N]`, zero-padded to `ceil(N/16)·16`.
     case int32Bias16 = 6
+    /// A weight-only int8 convolution's weight `[N, rest...]` (``WeightOnlyInt8``): the float
+    /// ``pointwisePanels`` arrangement with int8 codes, `[ceil(N/16)][K][16]`, zero-padded.
+    case int8FloatPanels = 7
+    /// Row-major int8 in the tensor's shape, zero-padded to a multiple of 4 bytes (a weight-only
+    /// int8 depthwise weight `[C, 49]`, expanded to float taps when a backend loads it).
+    case int8Raw = 8
 
     /// The element type of the tensors this layout stores.
     public var dataType: TensorDataType {
         switch self {
         case .raw, .pointwisePanels, .bias16, .depthwiseTaps, .bias8: .float32
-        case .int8PointwisePanels: .int8
+        case .int8PointwisePanels, .int8FloatPanels, .int8Raw: .int8
         case .int32Bias16: .int32
         }
     }
@@ -45,6 +51,8 @@ public enum ConstantLayout: UInt8, Sendable, Equatable, CaseIterable {
         case .bias8: return shape.count == 1 ? 4 * ((n + 7) / 8 * 8) : nil
         case .int8PointwisePanels: return shape.count >= 2 ? panels * ((rest + 3) / 4) * 64 : nil
         case .int32Bias16: return shape.count == 1 ? 4 * panels * 16 : nil
+        case .int8FloatPanels: return shape.count >= 2 ? panels * 16 * rest : nil
+        case .int8Raw: return (n + 3) / 4 * 4
         }
     }
 
