@@ -53,7 +53,7 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "int8: how activation ranges are chosen: minmax, percentile[:P], mse or entropy (default \(CompileCommand.defaultMethod)).")
     var method: String = CompileCommand.defaultMethod
 
-    @Option(help: "int8: weight bits, 8 (default) or 7 (±63: exact on AVX2 CPUs without VNNI, whose native int8 kernels refuse 8-bit weights).")
+    @Option(help: "int8: weight bits, 8 (default) or 7 (±63).")
     var weightBits: Int = 8
 
     @Option(help: "int8: threads running the fp32 calibration passes (statistics do not depend on it).")

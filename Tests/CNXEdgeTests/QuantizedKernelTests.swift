@@ -7,8 +7,10 @@ import _CNXEdgeTestSupport
 
 /// The int8 C kernels (`cnx_qkernels.h`) on every ISA this CPU runs, bit-exactly against integer
 /// references written here (int32 sums, then the epilogue as separate IEEE float operations), over
-/// N and K around the 16-wide panels, 32-wide VNNI tiles and 4-input groups, rows around the 6/8-row
-/// tiles, row ranges starting mid-tile, padded input rows, every epilogue, aliasing and threads.
+/// N and K around the 16-wide panels, 8-wide AVX2 and 32-wide VNNI tiles and 4-input groups, rows
+/// around the 10/12-row tiles, K past the AVX2 kernel's 512-input chunks, full-range int8 weights
+/// and the largest products, row ranges starting mid-tile, padded input rows, every epilogue,
+/// aliasing and threads.
 @Suite("Quantized kernels vs integer reference")
 struct QuantizedKernelTests {
     static let isas: [cnx_isa] = [cnx_isa_scalar, cnx_isa_avx2, cnx_isa_avx512, cnx_isa_neon].filter {
@@ -16,9 +18,6 @@ struct QuantizedKernelTests {
     }
 
     static func name(_ kernel: cnx_qkernel, _ isa: cnx_isa) -> String { String(cString: cnx_qkernel_name(kernel, isa)) }
-
-    /// Whether `isa` runs a `vpmaddubsw` kernel here, whose int16 pair sums saturate.
-    static func saturatesPairs(_ isa: cnx_isa) -> Bool { name(cnx_qkernel_qu8_pwconv_u8, isa).hasSuffix("__avx2") }
 
     static let epilogues: [(cnx_qu8_epilogue, cnx_qkernel)] = [
         (cnx_qu8_epilogue_f32, cnx_qkernel_qu8_pwconv_f32),
@@ -40,14 +39,18 @@ struct QuantizedKernelTests {
         let input: GuardedBytes, packed: GuardedBytes
         let weights: [Int8], bias: [Int32], scale: [Float], residual: [Float], table: [UInt8], columnSums: [Int32]
 
-        init(m: Int, n: Int, k: Int, inputStride: Int? = nil, weightRange: ClosedRange<Int8> = -64...63, seed: UInt64) {
+        /// `weightRange` defaults to all of int8: every variant is exact for any weights (AVX2's too,
+        /// whose `vpmaddwd` pairs never saturate). `inputRange` narrows the activations (default all
+        /// of uint8), e.g. to 255...255 for the largest products.
+        init(m: Int, n: Int, k: Int, inputStride: Int? = nil, weightRange: ClosedRange<Int8> = -128...127,
+             inputRange: ClosedRange<UInt8> = 0...255, seed: UInt64) {
             var g = SeededGenerator(seed: seed)
             self.m = m; self.n = n; self.k = k
             self.inputStride = inputStride ?? k
             zeroPoint = Int32.random(in: 0...255, using: &g)
             // The last row ends at the guard page: a kernel reading past its K bytes faults.
             input = GuardedBytes(count: (m - 1) * self.inputStride + k)
-            for i in 0..<input.count { input.base[i] = UInt8.random(in: 0...255, using: &g) }
+            for i in 0..<input.count { input.base[i] = UInt8.random(in: inputRange, using: &g) }
             weights = (0..<(n * k)).map { _ in Int8.random(in: weightRange, using: &g) }
             bias = (0..<n).map { _ in Int32.random(in: -20000...20000, using: &g) }
             // Outputs spread around the zero point, past both ends of [0, 255] for some elements.
@@ -156,7 +159,8 @@ struct QuantizedKernelTests {
         }
     }
 
-    @Test("qu8-pwconv-*: 1 to 9 and 13 rows, unpadded input ending at a guard page", arguments: Array(1...9) + [13])
+    @Test("qu8-pwconv-*: 1 to 13, 20 and 21 rows, unpadded input ending at a guard page",
+          arguments: Array(1...13) + [20, 21])
     func rowTiles(m: Int) {
         let c = Case(m: m, n: 33, k: 17, seed: UInt64(m))
         for isa in Self.isas {
@@ -164,12 +168,29 @@ struct QuantizedKernelTests {
         }
     }
 
-    @Test("qu8-pwconv-*: full-range int8 weights on the exact variants (scalar, NEON, VNNI)")
-    func fullRangeWeights() {
-        for (n, k) in [(33, 67), (48, 160), (17, 5)] {
-            let c = Case(m: 11, n: n, k: k, weightRange: -128...127, seed: UInt64(n + k))
-            for isa in Self.isas where !Self.saturatesPairs(isa) {
-                for (epilogue, kernel) in Self.epilogues { c.check(isa, epilogue, kernel, rows: 0..<11) }
+    @Test("qu8-pwconv-*: full-range int8 weights on every variant (AVX2 included), K chunks, many panels",
+          arguments: [(33, 67), (48, 160), (17, 5), (16, 4), (161, 43), (145, 1031), (40, 1280), (19, 513)])
+    func fullRangeWeights(n: Int, k: Int) {
+        let c = Case(m: 11, n: n, k: k, inputStride: k + 1, seed: UInt64(n + k))
+        #expect(n * k < 1000 || (c.weights.contains(-128) && c.weights.contains(127)), "the weights span int8")
+        for isa in Self.isas {
+            for (epilogue, kernel) in Self.epilogues {
+                for rows in [0..<11, 1..<11, 10..<11] { c.check(isa, epilogue, kernel, rows: rows) }
+            }
+        }
+    }
+
+    @Test("qu8-pwconv-*: the largest products, activations 255 against weights 127, -128 and mixed extremes")
+    func extremeProducts() {
+        // `vpmaddubsw` would saturate every pair here (2 · 255 · -128 < -32768); every variant must not.
+        let shapes = [(13, 160, 40), (11, 17, 1031), (7, 33, 5), (21, 48, 64), (1, 1, 3)]
+        for (i, (m, n, k)) in shapes.enumerated() {
+            for (j, (weights, inputs)) in [(Int8(127)...127, UInt8(255)...255), (-128...(-128), 255...255),
+                                           (-128...127, 254...255), (-128...(-127), 0...255)].enumerated() {
+                let c = Case(m: m, n: n, k: k, weightRange: weights, inputRange: inputs, seed: UInt64(100 * i + j))
+                for isa in Self.isas {
+                    for (epilogue, kernel) in Self.epilogues { c.check(isa, epilogue, kernel, rows: 0..<m) }
+                }
             }
         }
     }

@@ -6,8 +6,8 @@
 //
 // Instruction sets: `cnx_isa_avx512` runs AVX-512 VNNI (`vpdpbusd`) where the CPU has it, and
 // falls back to the AVX2 kernels where it has AVX-512 without VNNI (see `cnx_qkernel_name`, which
-// names the variant that actually runs). `cnx_isa_avx2` uses `vpmaddubsw`, whose int16 pair sums
-// saturate: see the precondition on `cnx_qu8_pwconv`.
+// names the variant that actually runs). `cnx_isa_avx2` widens to int16 and uses `vpmaddwd`: exact
+// for any int8 weights, like every other variant.
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -106,12 +106,10 @@ typedef struct cnx_qu8_pwconv_params {
 /// `qu8-pwconv-{f32,f32-residual,u8,u8-table}__isa`: the epilogue of
 /// `acc[m, n] = bias[n] + Σ_k input[m, k] · W[n, k]` for rows `m` in `[row_begin, row_end)`.
 ///
-/// Numerics: the int32 sum is exact (the caller keeps it within int32), so every ISA, tile and
-/// row split gives bit-identical outputs. Precondition for `cnx_isa_avx2` (and `cnx_isa_avx512`
-/// on a CPU without VNNI): no pair `input[m, 2j]·W[n, 2j] + input[m, 2j+1]·W[n, 2j+1]` leaves
-/// [-32768, 32767] (`vpmaddubsw` saturates it); weights in [-64, 63], or activations in
-/// [0, 127], guarantee it, and the quantizer does. The scalar, NEON and VNNI variants are exact for
-/// any int8 weights. Never allocates. Precondition: `cnx_isa_supported(isa)`.
+/// Numerics: the int32 sum is exact (the caller keeps it within int32) for any int8 weights and
+/// uint8 activations on every variant (scalar, NEON, AVX2, AVX-512 VNNI), so every ISA, tile and
+/// row split gives bit-identical outputs. Never allocates (the AVX2 variant keeps 15 KB of
+/// widened activations and partial sums on the stack). Precondition: `cnx_isa_supported(isa)`.
 void cnx_qu8_pwconv(cnx_isa isa, const cnx_qu8_pwconv_params* params, size_t row_begin, size_t row_end);
 
 /// `cnx_qu8_pwconv` over rows `[0, rows)` split into row x column tiles on `pool` (NULL: the

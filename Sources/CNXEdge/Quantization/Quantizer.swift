@@ -21,8 +21,8 @@ public struct QuantizationOptions: Sendable, Equatable {
     /// How activation ranges are chosen from the calibration statistics.
     public var calibration: CalibrationSpec
     /// Largest weight code: 127 (full int8, the default: 7-bit weights cost 4.5 dB of logits SQNR
-    /// on the synthetic reference Atto), or 63 so that no pair of uint8 × int8 products overflows
-    /// int16 (exact on AVX2's `vpmaddubsw`, which the native backend needs on CPUs without VNNI).
+    /// on the synthetic reference Atto), or 63 (7-bit weights, for comparison; every int8 kernel is
+    /// exact for full-range weights).
     public var weightCodeLimit: Int32
     /// Ops left in float32: a depthwise + LN listed here keeps its whole block float (its output,
     /// and so the 1x1s, GELU and GRN after it); a downsample keeps its convolution float.
@@ -97,6 +97,7 @@ public enum Quantizer {
             case .stem, .depthwiseConvLN, .grn, .pointwise, .head: break
             }
         }
+        // One buffer for the recomputed activations, grown to the largest and reused.
         var scratch: [Float] = []
         var count = 0
         for input in inputs {
@@ -110,24 +111,25 @@ public enum Quantizer {
                     try observe("output", buffers.float(p.output), graph[p.output].elementCount)
                 case let .pointwiseGELU(p) where !after:
                     let rows = graph[p.input].elementCount / graph[p.input].shape[3], w = preactivation[i]!
-                    scratch = [Float](repeating: 0, count: rows * w.outputChannels)
-                    scratch.withUnsafeMutableBufferPointer { out in
+                    let n = rows * w.outputChannels
+                    if scratch.count < n { scratch = [Float](repeating: 0, count: n) }
+                    try scratch.withUnsafeMutableBufferPointer { out in
                         f32PointwiseGEMM(input: buffers.float(p.input), rows: 0..<rows, weights: w, epilogue: .none,
                                          residual: nil, output: out.baseAddress!)
+                        try observe("preactivation", out.baseAddress!, n)
                     }
-                    try scratch.withUnsafeBufferPointer { try observe("preactivation", $0.baseAddress!, $0.count) }
                 case let .pointwiseGELU(p) where after:
                     try observe("output", buffers.float(p.output), graph[p.output].elementCount)
                 case let .grn(p) where after:
                     try observe("output", buffers.float(p.output), graph[p.output].elementCount)
                 case let .downsample(p) where !after:
                     let c = graph[p.input].shape[3], rows = graph[p.input].elementCount / c, n = norms[i]!
-                    scratch = [Float](repeating: 0, count: rows * c)
-                    scratch.withUnsafeMutableBufferPointer { out in
+                    if scratch.count < rows * c { scratch = [Float](repeating: 0, count: rows * c) }
+                    try scratch.withUnsafeMutableBufferPointer { out in
                         f32LayerNorm(input: buffers.float(p.input), rows: 0..<rows, channels: c, gamma: n.gamma,
                                      beta: n.beta, eps: n.epsilon, output: out.baseAddress!)
+                        try observe("norm", out.baseAddress!, rows * c)
                     }
-                    try scratch.withUnsafeBufferPointer { try observe("norm", $0.baseAddress!, $0.count) }
                 default: break
                 }
             }

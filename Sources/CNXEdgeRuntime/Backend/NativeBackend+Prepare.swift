@@ -9,27 +9,6 @@ extension NativeBackend {
     /// - Throws: ``GraphError`` if `graph` does not verify.
     public func prepare(_ graph: Graph) throws {
         try graph.verify()
-        // Without VNNI the int8 GEMM uses AVX2's vpmaddubsw, exact only while no pair of products
-        // leaves int16, which weights within ±63 guarantee: refuse others rather than saturate.
-        if String(cString: cnx_qkernel_name(cnx_qkernel_qu8_pwconv_f32, isa)).hasSuffix("__avx2") {
-            for (i, op) in graph.ops.enumerated() {
-                let weight: TensorID? = switch op {
-                case let .pointwiseGELU(p) where p.int8 != nil: p.weight
-                case let .pointwise(p) where p.int8 != nil: p.weight
-                case let .downsample(p) where p.int8 != nil: p.weight
-                default: nil
-                }
-                guard let weight else { continue }
-                let largest: Int32
-                if let stored = graph.packedConstants[weight] {
-                    let bytes = UnsafeBufferPointer(start: stored.base.assumingMemoryBound(to: Int8.self), count: stored.floatCount * 4)
-                    largest = bytes.reduce(0) { max($0, abs(Int32($1))) }
-                } else {
-                    largest = graph.integerConstants[weight]?.reduce(0) { max($0, abs($1)) } ?? 0
-                }
-                if largest > 63 { throw ExecutionError.unsupportedOp(op: i, kind: op.kind + " (int8 weights beyond ±63 without VNNI)", backend: name) }
-            }
-        }
         func values(_ t: TensorID) -> [Float] { graph.constants[t]! }
         /// `t` read in place where a file stores it in `layout`.
         func stored(_ t: TensorID, _ layout: ConstantLayout) -> AlignedFloatBuffer? {
