@@ -2,11 +2,14 @@ import Testing
 import _CNXEdgeTestSupport
 @testable import CNXEdgeRuntime
 
-/// `u8PointwiseGEMM` (the swift backend's int8 1x1 convolution) bit-exactly against an integer
-/// reference: int32 sums, then each epilogue as separate IEEE float operations. N and K around the
-/// 16-wide panels, 4-input groups and the kernel's 128-channel float blocks, 1 to 9 rows (around
-/// its 4-row tiles), row ranges starting mid-tile, padded input rows, full-range weights and sums
-/// past 2²⁴.
+/// `u8PointwiseGEMM` (the swift backend's int8 1x1 convolution), both kernels (int16 pairs on
+/// `pmaddwd` and exact float) in every build, bit-exactly against an integer reference: int32
+/// sums, then each epilogue as separate IEEE float operations. N and K around the
+/// 16-wide panels and 4-input groups (K not a multiple of 4, N not a multiple of 16, primes), 1 to
+/// 9 rows (around the 4- and 6-row tiles), row counts across the int16 kernel's row blocks (4-row
+/// tiles that fit 160 KB of broadcast activations: 8 rows at K = 1280) and the float kernel's
+/// 128-channel float blocks, row ranges starting mid-tile, padded input rows, full-range weights
+/// (-128...127) and codes (0...255), and sums past 2²⁴.
 @Suite("Int8 swift GEMM vs integer reference")
 struct Int8SwiftGEMMTests {
     enum Kind: CaseIterable { case float, floatResidual, codes, table }
@@ -43,7 +46,8 @@ struct Int8SwiftGEMMTests {
         let packed = PackedInt8PointwiseWeights(weights: weights, bias: bias, outputChannels: n, inputChannels: k)
         let acc = reference(input, stride: stride, m: m, n: n, k: k, weights: weights, bias: bias)
         let rows = rows ?? 0..<m
-        for kind in Kind.allCases {
+        let cases = Int8GEMMKernel.allCases.flatMap { kernel in Kind.allCases.map { (kernel, $0) } }
+        for (kernel, kind) in cases {
             var f = [Float](repeating: -12345, count: m * n), u = [UInt8](repeating: 0xA5, count: m * n)
             if kind == .floatResidual { f = residual }
             input.withUnsafeBufferPointer { x in
@@ -57,7 +61,8 @@ struct Int8SwiftGEMMTests {
                                 case .codes: .codes(scale: s.baseAddress!, zeroPoint: zeroPoint, table: nil, output: uo.baseAddress!)
                                 case .table: .codes(scale: s.baseAddress!, zeroPoint: zeroPoint, table: t.baseAddress!, output: uo.baseAddress!)
                                 }
-                                u8PointwiseGEMM(input: x.baseAddress!, inputStride: stride, rows: rows, weights: packed, epilogue: epilogue)
+                                u8PointwiseGEMM(input: x.baseAddress!, inputStride: stride, rows: rows, weights: packed,
+                                                epilogue: epilogue, kernel: kernel)
                             }
                         }
                     }
@@ -76,7 +81,7 @@ struct Int8SwiftGEMMTests {
                     if !ok { wrong += 1; if first.isEmpty { first = "row \(r) column \(o)" } }
                 }
             }
-            #expect(wrong == 0, "\(kind) m \(m) n \(n) k \(k) rows \(rows): \(wrong) wrong, first \(first)")
+            #expect(wrong == 0, "\(kernel) \(kind) m \(m) n \(n) k \(k) rows \(rows): \(wrong) wrong, first \(first)")
         }
     }
 
@@ -89,6 +94,29 @@ struct Int8SwiftGEMMTests {
                 Self.check(m: m, n: n, k: k, padding: k % 3, seed: seed)
             }
         }
+    }
+
+    @Test("prime N and K, full-range weights and codes", arguments: [1, 2, 7, 13])
+    func primes(rows m: Int) {
+        var seed: UInt64 = 50_000 + UInt64(m) * 100
+        for n in [2, 7, 31, 47] {
+            for k in [2, 7, 31, 37, 61, 131] {
+                seed += 1
+                Self.check(m: m, n: n, k: k, padding: (k + n) % 5, seed: seed)
+            }
+        }
+    }
+
+    @Test("row counts across row blocks, large K")
+    func rowBlocks() {
+        // int16 kernel: K 1280 has blocks of 8 rows, K 1283 (321 groups, 82 KB per 4-row tile) of
+        // 4, K 300 of 32.
+        Self.check(m: 21, n: 17, k: 1280, padding: 1, seed: 906)
+        Self.check(m: 21, n: 17, k: 1283, padding: 1, seed: 901)
+        Self.check(m: 30, n: 33, k: 1283, rows: 3..<29, seed: 902)
+        Self.check(m: 70, n: 16, k: 300, seed: 903)
+        Self.check(m: 67, n: 9, k: 301, padding: 3, rows: 5..<66, seed: 904)
+        Self.check(m: 161, n: 40, k: 40, seed: 905)
     }
 
     @Test("row ranges starting and ending mid-tile")

@@ -79,6 +79,222 @@ func code(_ v: Float, zeroPoint: Float) -> UInt8 {
     return UInt8(truncatingIfNeeded: (r + 12_582_912).bitPattern)
 }
 
+/// The two implementations of ``u8PointwiseGEMM(input:inputStride:rows:weights:epilogue:)``; both
+/// give the same bits (exact int32 sums, the same epilogue).
+enum Int8GEMMKernel: CaseIterable {
+    /// Int16 pairs on `pmaddwd` (``u8PointwiseGEMMPairs(input:inputStride:rows:weights:epilogue:)``):
+    /// about 1.5x the float kernel on AVX2 (Atto's int8 1x1 convolutions, Zen 5).
+    case int16Pairs
+    /// Exact integers in float FMAs (``u8PointwiseGEMMFloat(input:inputStride:rows:weights:epilogue:)``).
+    case exactFloat
+
+    /// The kernel this build runs: ``int16Pairs`` on `CNX_FMA` builds (`scripts/swift-cpu-flags.sh`
+    /// targets haswell or later, so AVX2), ``exactFloat`` elsewhere. On the x86-64 SSE2 baseline
+    /// LLVM does not form `pmaddwd` in the tile kernel (it scalarizes it, ~4x slower than the float
+    /// kernel), and the arm64 code generation of the int16 kernel has not been measured.
+    static var preferred: Int8GEMMKernel {
+        #if CNX_FMA
+        .int16Pairs
+        #else
+        .exactFloat
+        #endif
+    }
+}
+
+/// `u8-pwconv__swift`: the int8 1x1 convolution. For every row `m` in `rows` and output `n`:
+/// `acc = bias[n] + Σ_k input[m·inputStride + k] · w[n][k]` in int32, then `epilogue`.
+/// Integer results are exact (bit-identical to the C kernels') on every CPU and for any row split;
+/// the epilogue's float steps are the same multiply, add and round-to-nearest-even the C kernels
+/// use. Never allocates (its scratch, at most about max(160 KB, 64 bytes per input channel) plus
+/// 64 bytes per input channel, is on the stack).
+///
+/// Runs ``Int8GEMMKernel/preferred``: an int16 GEMM on `pmaddwd` on `CNX_FMA` (AVX2) builds, a
+/// float GEMM on exact integers elsewhere.
+///
+/// Numerics: every product and pair sum is exact in int32 and the accumulators wrap like the C
+/// kernels', so `acc` is bit-identical to theirs; no float rounding happens before the epilogue.
+public func u8PointwiseGEMM(input: UnsafePointer<UInt8>, inputStride: Int, rows: Range<Int>,
+                            weights w: PackedInt8PointwiseWeights, epilogue: Int8Epilogue) {
+    u8PointwiseGEMM(input: input, inputStride: inputStride, rows: rows, weights: w, epilogue: epilogue, kernel: .preferred)
+}
+
+/// ``u8PointwiseGEMM(input:inputStride:rows:weights:epilogue:)`` on a given kernel (tests run both).
+func u8PointwiseGEMM(input: UnsafePointer<UInt8>, inputStride: Int, rows: Range<Int>,
+                     weights w: PackedInt8PointwiseWeights, epilogue: Int8Epilogue, kernel: Int8GEMMKernel) {
+    switch kernel {
+    case .int16Pairs: u8PointwiseGEMMPairs(input: input, inputStride: inputStride, rows: rows, weights: w, epilogue: epilogue)
+    case .exactFloat: u8PointwiseGEMMFloat(input: input, inputStride: inputStride, rows: rows, weights: w, epilogue: epilogue)
+    }
+}
+
+/// `Σ_{i<2} Int32(a[2j+i]) · Int32(b[2j+i])` for each of the 8 int32 lanes `j`: exact (no
+/// saturation: the int16 operands here are codes 0...255 and weights -128...127), one AVX2
+/// `pmaddwd`.
+///
+/// Written as a scalar loop over lanes on purpose: `SIMD8<Int32>(truncatingIfNeeded:)` of int16
+/// lanes compiles to an out-of-line call, while this loop becomes LLVM's even/odd
+/// sign-extend-multiply-add pattern, which the x86 backend turns into `pmaddwd`. The pattern only
+/// survives when both operands are plain vector loads: a splat or shifted operand is folded into
+/// scalar extracts first (and then costs `pmulld`s), which is why
+/// ``u8PointwiseGEMMPairs(input:inputStride:rows:weights:epilogue:)`` stores broadcast activations
+/// and widened weights in scratch and the micro-kernel only loads them. (On the SSE2 baseline the
+/// tile kernel is scalarized anyway: see ``Int8GEMMKernel/preferred``.)
+@inline(__always)
+private func multiplyAddPairs(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
+    var r = SIMD8<Int32>()
+    for j in 0..<8 {
+        r[j] = Int32(a[2 &* j]) &* Int32(b[2 &* j]) &+ Int32(a[2 &* j &+ 1]) &* Int32(b[2 &* j &+ 1])
+    }
+    return r
+}
+
+/// Rows of a micro-tile of ``tileSums4(_:_:groups:bias:into:)``.
+private let tileRows = 4
+
+/// Bytes of one group of 4 input channels of a tile's broadcast activations (`[4 rows][2 pairs][8]`
+/// int32 pairs) and of a widened panel (`[2 pairs][16 lanes]` int32 pairs).
+private let tileGroupBytes = tileRows * 64, panelGroupBytes = 128
+
+/// `out[r][n] = bias[n] + Σ_k x[r][k] · w[n][k]` for the 4 rows `r` and 16 outputs `n` of one tile
+/// and one panel, in wrapping int32: the same modular sums as the C kernels' int32 accumulators,
+/// in any order, so bit-identical to them (and exact whenever `|bias| + 255 · 128 · K` fits in
+/// int32, as it does for every model).
+///
+/// - `a`: the tile's activations as int16 pairs, each pair broadcast to a whole vector:
+///   `[groups][4 rows][pair p = 0, 1][8 lanes]` of `(x[r][4g+p], x[r][4g+p+2])`.
+/// - `w`: the panel's weights widened to int16 pairs: `[groups][pair p][16 lanes n]` of
+///   `(w[n][4g+p], w[n][4g+p+2])`.
+///
+/// 8 int32 accumulators (4 rows x 16 outputs) stay in registers; per group, 4 weight and 8
+/// activation loads feed 16 `pmaddwd`s (256 multiply-adds).
+@inline(never)
+private func tileSums4(_ a: UnsafeRawPointer, _ w: UnsafeRawPointer, groups: Int, bias: UnsafeRawPointer,
+                       into out: UnsafeMutableRawPointer) {
+    let b0 = bias.loadUnaligned(as: SIMD8<Int32>.self), b1 = bias.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self)
+    var s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1
+    var g = 0
+    while g < groups {
+        let wp = w + g &* panelGroupBytes, ap = a + g &* tileGroupBytes
+        let w00 = wp.loadUnaligned(as: SIMD16<Int16>.self), w01 = wp.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+        let w10 = wp.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int16>.self), w11 = wp.loadUnaligned(fromByteOffset: 96, as: SIMD16<Int16>.self)
+        @inline(__always) func row(_ r: Int, _ lo: inout SIMD8<Int32>, _ hi: inout SIMD8<Int32>) {
+            let a0 = ap.loadUnaligned(fromByteOffset: r &* 64, as: SIMD16<Int16>.self)
+            let a1 = ap.loadUnaligned(fromByteOffset: r &* 64 &+ 32, as: SIMD16<Int16>.self)
+            lo &+= multiplyAddPairs(w00, a0); hi &+= multiplyAddPairs(w01, a0)
+            lo &+= multiplyAddPairs(w10, a1); hi &+= multiplyAddPairs(w11, a1)
+        }
+        row(0, &s00, &s01); row(1, &s10, &s11); row(2, &s20, &s21); row(3, &s30, &s31)
+        g &+= 1
+    }
+    out.storeBytes(of: s00, toByteOffset: 0, as: SIMD8<Int32>.self); out.storeBytes(of: s01, toByteOffset: 32, as: SIMD8<Int32>.self)
+    out.storeBytes(of: s10, toByteOffset: 64, as: SIMD8<Int32>.self); out.storeBytes(of: s11, toByteOffset: 96, as: SIMD8<Int32>.self)
+    out.storeBytes(of: s20, toByteOffset: 128, as: SIMD8<Int32>.self); out.storeBytes(of: s21, toByteOffset: 160, as: SIMD8<Int32>.self)
+    out.storeBytes(of: s30, toByteOffset: 192, as: SIMD8<Int32>.self); out.storeBytes(of: s31, toByteOffset: 224, as: SIMD8<Int32>.self)
+}
+
+/// One packed panel (`[groups][16 lanes][4]` int8) widened to ``tileSums4(_:_:groups:bias:into:)``'s
+/// `[groups][pair][16 lanes]` int16 pairs: read as int16 lanes, each lane's even codes (`k0`,
+/// `k2`) and odd codes (`k1`, `k3`) sign-extended by shifts.
+@inline(never)
+private func widenPanelPairs(_ wp: UnsafeRawPointer, groups: Int, into w: UnsafeMutableRawPointer) {
+    let eight = SIMD16<Int16>(repeating: 8)
+    for g in 0..<groups {
+        let p = wp + g &* 64, o = w + g &* panelGroupBytes
+        let v0 = p.loadUnaligned(as: SIMD16<Int16>.self), v1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+        o.storeBytes(of: (v0 &<< eight) &>> eight, toByteOffset: 0, as: SIMD16<Int16>.self)
+        o.storeBytes(of: (v1 &<< eight) &>> eight, toByteOffset: 32, as: SIMD16<Int16>.self)
+        o.storeBytes(of: v0 &>> eight, toByteOffset: 64, as: SIMD16<Int16>.self)
+        o.storeBytes(of: v1 &>> eight, toByteOffset: 96, as: SIMD16<Int16>.self)
+    }
+}
+
+/// Row `x` (`k` uint8 codes) as tile row `r` of ``tileSums4(_:_:groups:bias:into:)``'s broadcast
+/// activations `a` (zeros past `k`; a nil `x` is a row of zeros, for tiles past the last row).
+@inline(__always)
+private func broadcastRow(_ x: UnsafePointer<UInt8>?, k: Int, groups: Int, row r: Int, into a: UnsafeMutableRawPointer) {
+    // The 4 codes of a group as one little-endian word `u`: the pairs (k0, k2), (k1, k3) as int16
+    // halves are `u & 0x00FF00FF` and `(u >> 8) & 0x00FF00FF`.
+    @inline(__always) func store(_ g: Int, _ u: UInt32) {
+        let o = a + (g &* tileGroupBytes &+ r &* 64)
+        o.storeBytes(of: SIMD8<UInt32>(repeating: u & 0x00FF_00FF), as: SIMD8<UInt32>.self)
+        o.storeBytes(of: SIMD8<UInt32>(repeating: (u &>> 8) & 0x00FF_00FF), toByteOffset: 32, as: SIMD8<UInt32>.self)
+    }
+    guard let x else {
+        for g in 0..<groups { store(g, 0) }
+        return
+    }
+    let whole = k / 4, mask = SIMD8<UInt32>(repeating: 0x00FF_00FF)
+    var g = 0
+    // 8 groups at a time: the pairs as vector operations, then each lane broadcast.
+    while g &+ 8 <= whole {
+        let u = UnsafeRawPointer(x + 4 &* g).loadUnaligned(as: SIMD8<UInt32>.self)
+        let even = u & mask, odd = (u &>> 8) & mask
+        for j in 0..<8 {
+            let o = a + ((g &+ j) &* tileGroupBytes &+ r &* 64)
+            o.storeBytes(of: SIMD8<UInt32>(repeating: even[j]), as: SIMD8<UInt32>.self)
+            o.storeBytes(of: SIMD8<UInt32>(repeating: odd[j]), toByteOffset: 32, as: SIMD8<UInt32>.self)
+        }
+        g &+= 8
+    }
+    while g < whole {
+        store(g, UnsafeRawPointer(x + 4 &* g).loadUnaligned(as: UInt32.self).littleEndian)
+        g &+= 1
+    }
+    if whole < groups {
+        var u: UInt32 = 0
+        for j in (4 * whole)..<k { u |= UInt32(x[j]) &<< (8 &* UInt32(j & 3)) }
+        store(whole, u)
+    }
+}
+
+/// Scratch budget for a block's broadcast activations (64 bytes per row and input channel): 160 KB
+/// measured faster on Atto than 96 KB (more rows per block widen each panel less often) and about
+/// the same as larger budgets; the block stays in L2, each tile's weights in L1.
+private let broadcastBytes = 160 * 1024
+
+/// ``Int8GEMMKernel/int16Pairs``: ``u8PointwiseGEMM(input:inputStride:rows:weights:epilogue:)`` as
+/// an int16 GEMM with int32 accumulators on `pmaddwd` (16 exact multiply-adds per AVX2
+/// instruction, twice a float FMA's 8; uint8 · int8 `pmaddubsw` would saturate): a block of rows
+/// is written once as broadcast int16 activation pairs, each panel's weights widened to int16 pairs
+/// once per block, and tiles of 4 rows x 16 outputs summed by ``tileSums4(_:_:groups:bias:into:)``.
+/// Blocks hold as many 4-row tiles as fit ``broadcastBytes`` (at least one), so large K re-widens
+/// the weights more often. Codes are read as little-endian words (x86-64 and ARM64 both are).
+/// Never allocates (its scratch, at most about max(160 KB, 64 bytes per input channel) plus 32
+/// bytes per input channel, is on the stack; the float kernel's is about as large).
+private func u8PointwiseGEMMPairs(input: UnsafePointer<UInt8>, inputStride: Int, rows: Range<Int>,
+                                  weights w: PackedInt8PointwiseWeights, epilogue: Int8Epilogue) {
+    guard !rows.isEmpty else { return }
+    let k = w.inputChannels, n = w.outputChannels, groups = w.kGroups
+    let panels = UnsafeRawPointer(w.panels.base), bias = UnsafeRawPointer(w.bias.base)
+    let tileBytes = groups * tileGroupBytes
+    let blockTiles = min((rows.count + tileRows - 1) / tileRows, max(1, broadcastBytes / tileBytes))
+    let bytes = blockTiles * tileBytes + groups * panelGroupBytes + tileRows * 64
+    withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { scratch in
+        let a = scratch.baseAddress!, wq = a + blockTiles * tileBytes, sums = wq + groups * panelGroupBytes
+        let sum = sums.assumingMemoryBound(to: Int32.self)
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let count = min(blockTiles * tileRows, rows.upperBound - start)
+            let tiles = (count + tileRows - 1) / tileRows
+            for r in 0..<(tiles * tileRows) {
+                let x: UnsafePointer<UInt8>? = r < count ? input + (start + r) * inputStride : nil
+                broadcastRow(x, k: k, groups: groups, row: r % tileRows, into: a + (r / tileRows) * tileBytes)
+            }
+            for panel in 0..<w.panelCount {
+                widenPanelPairs(panels + panel * groups * 64, groups: groups, into: wq)
+                let lanes = min(16, n - panel * 16)
+                for t in 0..<tiles {
+                    tileSums4(a + t * tileBytes, wq, groups: groups, bias: bias + panel * 64, into: sums)
+                    for r in 0..<min(tileRows, count - tileRows * t) {
+                        int8Epilogue(sum + 16 * r, row: start + tileRows * t + r, column: panel * 16, lanes: lanes, n: n, epilogue)
+                    }
+                }
+            }
+            start += count
+        }
+    }
+}
+
 /// Eight int32 lanes, each in -2²²...2²², as floats, exactly: the integer plus 1.5·2²³ is a
 /// float's bit pattern. (A SIMD `Float(SIMD8<Int32>)` compiles to an out-of-line call.)
 @inline(__always)
@@ -137,7 +353,7 @@ private func panelSums6(_ x: UnsafePointer<Float>, stride: Int, _ w: UnsafePoint
 /// One packed panel (`[groups][16][4]` int8) as floats `[groups·4][16]`: shifts and the float
 /// trick of ``smallFloats(_:)``.
 @inline(never)
-private func widenPanel(_ wp: UnsafeRawPointer, groups: Int, into w: UnsafeMutablePointer<Float>) {
+private func widenPanelFloats(_ wp: UnsafeRawPointer, groups: Int, into w: UnsafeMutablePointer<Float>) {
     let down = SIMD8<Int32>(repeating: 24)
     for g in 0..<groups {
         let p = wp + g &* 64, o = w + g &* 64
@@ -150,17 +366,13 @@ private func widenPanel(_ wp: UnsafeRawPointer, groups: Int, into w: UnsafeMutab
     }
 }
 
-/// `u8-pwconv__swift`: the int8 1x1 convolution. For every row `m` in `rows` and output `n`:
-/// `acc = bias[n] + Σ_k input[m·inputStride + k] · w[n][k]` in exact int32, then `epilogue`.
-/// Integer results are exact on every CPU and for any row split; the epilogue's float steps are
-/// the same multiply, add and round-to-nearest-even the C kernels use. Never allocates (its
-/// scratch, at most about 100 KB plus 64 bytes per input channel, is on the stack).
-///
-/// Runs as a float GEMM on exact integers (Swift's portable SIMD has no widening int16 multiply-add
-/// that compiles to one instruction): a block of rows is widened to float once, each panel's weights
+/// ``Int8GEMMKernel/exactFloat``: ``u8PointwiseGEMM(input:inputStride:rows:weights:epilogue:)`` as
+/// a float GEMM on exact integers. A block of rows is widened to float once, each panel's weights
 /// once per block, and tiles of 6 rows x 16 outputs sum in float blocks of ``exactChannels``.
-public func u8PointwiseGEMM(input: UnsafePointer<UInt8>, inputStride: Int, rows: Range<Int>,
-                            weights w: PackedInt8PointwiseWeights, epilogue: Int8Epilogue) {
+/// Never allocates (its scratch, at most about 100 KB plus 64 bytes per input channel, is on the
+/// stack).
+private func u8PointwiseGEMMFloat(input: UnsafePointer<UInt8>, inputStride: Int, rows: Range<Int>,
+                                  weights w: PackedInt8PointwiseWeights, epilogue: Int8Epilogue) {
     guard !rows.isEmpty else { return }
     let k = w.inputChannels, n = w.outputChannels, groups = w.kGroups, stride = groups * 4
     let panels = UnsafeRawPointer(w.panels.base), bias = UnsafeRawPointer(w.bias.base).assumingMemoryBound(to: Int32.self)
@@ -180,7 +392,7 @@ public func u8PointwiseGEMM(input: UnsafePointer<UInt8>, inputStride: Int, rows:
                 for j in k..<stride { row[j] = 0 }
             }
             for panel in 0..<w.panelCount {
-                widenPanel(panels + panel * groups * 64, groups: groups, into: wf)
+                widenPanelFloats(panels + panel * groups * 64, groups: groups, into: wf)
                 let b = UnsafeRawPointer(bias + panel * 16).loadUnaligned(as: SIMD16<Int32>.self)
                 let lanes = min(16, n - panel * 16)
                 for t in 0..<tiles {
@@ -225,7 +437,18 @@ private func int8Epilogue(_ acc: UnsafePointer<Int32>, row m: Int, column c: Int
             for j in 0..<16 { f[j] = Float(acc[j]) }
             let v = codes16(f * UnsafeRawPointer(s).loadUnaligned(as: SIMD16<Float>.self), zeroPoint: zp)
             if let table {
-                for j in 0..<16 { o[j] = table[Int(v[j])] }
+                // Looks up the four bytes of each little-endian word, assembled by independent
+                // shifts and ors into one 16-byte store: measured 7-14% faster on Atto's GELU
+                // layers than 16 lane extracts and byte stores.
+                let words = unsafeBitCast(v, to: SIMD4<UInt32>.self)
+                var out = SIMD4<UInt32>()
+                for q in 0..<4 {
+                    let x = words[q]
+                    let t0 = UInt32(table[Int(x & 0xFF)]), t1 = UInt32(table[Int(x &>> 8 & 0xFF)])
+                    let t2 = UInt32(table[Int(x &>> 16 & 0xFF)]), t3 = UInt32(table[Int(x &>> 24)])
+                    out[q] = (t0 | t1 &<< 8) | (t2 &<< 16 | t3 &<< 24)
+                }
+                UnsafeMutableRawPointer(o).storeBytes(of: out, as: SIMD4<UInt32>.self)
             } else {
                 UnsafeMutableRawPointer(o).storeBytes(of: v, as: SIMD16<UInt8>.self)
             }
