@@ -10,6 +10,9 @@ import CNXEdge
 /// - `__native-Nt`, `__swift-Nt`: the compiled graph (`Compiler.compile`) run by `CompiledModel`
 ///   on ``NativeBackend`` (only with the `Native` trait) or ``SwiftBackend``.
 /// - `__swift-direct-Nt`: ``SwiftFP32Model``, the hand-written Swift executor (no graph).
+/// - `-int8__native-Nt`, `-int8__swift-Nt`: that graph quantized by ``Quantizer`` with the default
+///   options, calibrated on two random inputs (ranges do not change the work; no block is left
+///   float, unlike the trained Atto's one block, ~4% of its MACs).
 let benchmarks: @Sendable () -> Void = {
     let side = 224
     var compiled: [(backend: String, threads: Int)] = [("swift", 1), ("swift", 2)]
@@ -17,14 +20,16 @@ let benchmarks: @Sendable () -> Void = {
     compiled = [("native", 1), ("native", 2)] + compiled
     #endif
     let atto = ModelConfig(.atto)
-    for row in compiled {
-        let name = "model/\(atto)-\(side)-fp32__\(row.backend)-\(row.threads)t"
-        Benchmark(name, configuration: .model(seconds: 10, maxIterations: 50)) { benchmark, state in
-            try benchmark.measuringMACs(state.macs) {
-                blackHole(try state.model.predict(state.input))
+    for int8 in [false, true] {
+        for row in compiled {
+            let name = "model/\(atto)-\(side)-\(int8 ? "int8" : "fp32")__\(row.backend)-\(row.threads)t"
+            Benchmark(name, configuration: .model(seconds: 10, maxIterations: 50)) { benchmark, state in
+                try benchmark.measuringMACs(state.macs) {
+                    blackHole(try state.model.predict(state.input))
+                }
+            } setup: {
+                try CompiledModelState(config: atto, backend: row.backend, threads: row.threads, side: side, int8: int8)
             }
-        } setup: {
-            try CompiledModelState(config: atto, backend: row.backend, threads: row.threads, side: side)
         }
     }
 
@@ -61,8 +66,13 @@ final class CompiledModelState: @unchecked Sendable {
     let input: [Float]
     let macs: Int
 
-    init(config: ModelConfig, backend name: String, threads: Int, side: Int) throws {
-        let graph = try Compiler.compile(.synthetic(config: config), height: side, width: side)
+    init(config: ModelConfig, backend name: String, threads: Int, side: Int, int8: Bool = false) throws {
+        var graph = try Compiler.compile(.synthetic(config: config), height: side, width: side)
+        if int8 {
+            let inputs = (0..<2).map { gaussianArray(3 * side * side, std: 1, seed: UInt64(20 + $0)) }
+            let statistics = try Quantizer.calibrate(graph, backend: SwiftBackend(), inputs: inputs)
+            graph = try Quantizer.quantize(graph, statistics: statistics)
+        }
         let options = ExecutionOptions(threads: threads)
         let backend: any Backend
         switch name {

@@ -97,6 +97,26 @@ struct Int8Conv {
     }
 }
 
+extension Int8Conv {
+    /// The int8 convolution of `op` if it has one (an int8 1x1 + GELU, 1x1 or downsample), with
+    /// its epilogue multipliers for its input's and output's scales, and the 1x1 + GELU's table.
+    static func of(_ op: FusedOp, in graph: Graph) -> (conv: Int8Conv, table: [UInt8]?)? {
+        switch op {
+        case let .pointwiseGELU(p):
+            guard let int8 = p.int8, let pre = p.geluInput else { return nil }
+            return (Int8Conv(graph, weight: p.weight, bias: p.bias, int8, input: graph[p.input].quantization!.scale, output: pre.scale),
+                    Int8Math.geluTable(input: pre, output: graph[p.output].quantization!))
+        case let .pointwise(p):
+            guard let int8 = p.int8 else { return nil }
+            return (Int8Conv(graph, weight: p.weight, bias: p.bias, int8, input: graph[p.input].quantization!.scale), nil)
+        case let .downsample(p):
+            guard let int8 = p.int8, let norm = p.normQuantization else { return nil }
+            return (Int8Conv(graph, weight: p.weight, bias: p.bias, int8, input: norm.scale), nil)
+        case .stem, .depthwiseConvLN, .grn, .head: return nil
+        }
+    }
+}
+
 /// The int8 ops' derived constants, computed one way for every backend so that their integer
 /// results agree exactly: epilogue multipliers, the GELU table, GRN's requantization.
 enum Int8Math {
@@ -150,14 +170,18 @@ enum Int8Math {
 
     /// GRN on uint8 codes as ``u8ChannelAffine(_:rows:channels:zeroPoint:multiplier:offset:output:)``'s
     /// per-channel multiplier `S_in·(1 + γ_c·N_c)/S_out` and offset `β_c/S_out + zp_out`, from the
-    /// GRN scale `1 + γ·N` (``FusedOpMath/grnScale(sums:gamma:channels:scale:)``).
-    static func grnAffine(scale: UnsafePointer<Float>, beta: UnsafePointer<Float>, channels: Int,
-                          input: TensorQuantization, output: TensorQuantization,
-                          multiplier: UnsafeMutablePointer<Float>, offset: UnsafeMutablePointer<Float>) {
+    /// sums of squares (GRN's scale `1 + γ·N` by ``FusedOpMath/grnScale(sums:gamma:channels:scale:)``).
+    /// `scratch` holds `3·channels` floats: the scale, then the multipliers and offsets returned.
+    static func grnAffine(sums: UnsafePointer<Double>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, channels: Int,
+                          input: TensorQuantization, output: TensorQuantization, scratch: UnsafeMutablePointer<Float>)
+        -> (multiplier: UnsafePointer<Float>, offset: UnsafePointer<Float>) {
+        let scale = scratch, multiplier = scratch + channels, offset = scratch + 2 * channels
+        FusedOpMath.grnScale(sums: sums, gamma: gamma, channels: channels, scale: scale)
         for c in 0..<channels {
             multiplier[c] = Float(Double(input.scale) * Double(scale[c]) / Double(output.scale))
             offset[c] = Float(Double(beta[c]) / Double(output.scale) + Double(output.zeroPoint))
         }
+        return (UnsafePointer(multiplier), UnsafePointer(offset))
     }
 
     /// `sums[c] = Σ (x[p][c] − zp)²` over `pixels` uint8 pixels, exact (Int64), through

@@ -37,12 +37,10 @@ extension NativeBackend {
             }
             Int8Math.realSums(exact, channels: y.c, scale: q.scale, into: buffers.double(p.sumOfSquares))
         case let .grn(p, gamma, beta) where g[p.input].dataType == .uint8:
-            let x = nhwc(p.input), c = x.c
-            let scale = scratch.assumingMemoryBound(to: Float.self), multiplier = scale + c, offset = scale + 2 * c
-            FusedOpMath.grnScale(sums: buffers.double(p.sumOfSquares), gamma: gamma.base, channels: c, scale: scale)
-            let input = g[p.input].quantization!, output = g[p.output].quantization!
-            Int8Math.grnAffine(scale: scale, beta: beta.base, channels: c, input: input, output: output,
-                               multiplier: multiplier, offset: offset)
+            let x = nhwc(p.input), c = x.c, input = g[p.input].quantization!
+            let (multiplier, offset) = Int8Math.grnAffine(
+                sums: buffers.double(p.sumOfSquares), gamma: gamma.base, beta: beta.base, channels: c, input: input,
+                output: g[p.output].quantization!, scratch: scratch.assumingMemoryBound(to: Float.self))
             let data = buffers.bytes(p.input), out = buffers.bytes(p.output), isa = isa
             forEachRowTile(x.h * x.w) { r in
                 cnx_u8_channel_affine(isa, data, out, c, r.lowerBound, r.upperBound, input.zeroPoint,

@@ -72,21 +72,14 @@ extension NativeBackend {
             }
             return Depthwise(taps: taps, bias: packedBias)
         }
-        func int8(_ w: TensorID, _ b: TensorID, _ i: Int8Weights, input: Float, output: Float = 1) -> Int8Conv {
-            Int8Conv(graph, weight: w, bias: b, i, input: input, output: output)
-        }
         prepared = graph.ops.map { op in
-            switch op {
-            case let .pointwiseGELU(p) where p.int8 != nil:
-                let pre = p.geluInput!
-                return .int8PointwiseGELU(p, int8(p.weight, p.bias, p.int8!, input: graph[p.input].quantization!.scale, output: pre.scale),
-                                          table: Int8Math.geluTable(input: pre, output: graph[p.output].quantization!))
-            case let .pointwise(p) where p.int8 != nil:
-                return .int8Pointwise(p, int8(p.weight, p.bias, p.int8!, input: graph[p.input].quantization!.scale))
-            case let .downsample(p) where p.int8 != nil:
-                return .int8Downsample(p, norm(p.norm, graph[p.input].shape[3]),
-                                       int8(p.weight, p.bias, p.int8!, input: p.normQuantization!.scale))
-            default: break
+            if let (conv, table) = Int8Conv.of(op, in: graph) {
+                switch op {
+                case let .pointwiseGELU(p): return .int8PointwiseGELU(p, conv, table: table!)
+                case let .pointwise(p): return .int8Pointwise(p, conv)
+                case let .downsample(p): return .int8Downsample(p, norm(p.norm, graph[p.input].shape[3]), conv)
+                default: break
+                }
             }
             return switch op {
             case let .stem(p): .stem(p, pointwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))

@@ -78,12 +78,10 @@ extension SwiftBackend {
             FusedOpMath.channelSumOfSquares(out, pixels: y.h * y.w, channels: y.c,
                                             partials: scratch.assumingMemoryBound(to: Double.self), into: sums, runner: runner)
         case let .grn(p, gamma, beta) where g[p.input].dataType == .uint8:
-            let x = nhwc(p.input), c = x.c
-            let scale = scratch.assumingMemoryBound(to: Float.self), multiplier = scale + c, offset = scale + 2 * c
-            grnScale(buffers.double(p.sumOfSquares), gamma, c, scale)
-            let input = g[p.input].quantization!, output = g[p.output].quantization!
-            Int8Math.grnAffine(scale: scale, beta: beta.base, channels: c, input: input, output: output,
-                               multiplier: multiplier, offset: offset)
+            let x = nhwc(p.input), c = x.c, input = g[p.input].quantization!
+            let (multiplier, offset) = Int8Math.grnAffine(
+                sums: buffers.double(p.sumOfSquares), gamma: gamma.base, beta: beta.base, channels: c, input: input,
+                output: g[p.output].quantization!, scratch: scratch.assumingMemoryBound(to: Float.self))
             let data = buffers.bytes(p.input), out = buffers.bytes(p.output)
             runner.forEachChunk(x.h * x.w, granularity: 8) { r in
                 u8ChannelAffine(data, rows: r, channels: c, zeroPoint: input.zeroPoint, multiplier: multiplier,
