@@ -22,12 +22,12 @@ extension CompileCommand {
             if done % 10 == 0 || done == total { stderr.write(Data("  \(done)/\(total) images\n".utf8)) }
         }
         if let error = inputs.failure.error { throw error }
-        // Blocks whose int8 costs most (measured on up to 32 of the calibration images) stay float.
+        // Blocks whose int8 costs most (measured on the first calibration images) stay float.
         var options = QuantizationOptions(calibration: spec, weightCodeLimit: weightBits == 7 ? 63 : 127)
         var probe: [[Float]] = []
         for input in CalibrationInputs(set: set, preprocessor: inputs.preprocessor) {
             probe.append(input)
-            if probe.count == 32 { break }
+            if probe.count == Quantizer.sensitivityProbeImages { break }
         }
         let sensitive = try Quantizer.sensitiveOps(graph, statistics: statistics, options: options, inputs: probe) {
             BackendChoice.defaultChoice.makeBackend(ExecutionOptions(threads: threads))

@@ -19,7 +19,7 @@ struct ReportCommand: ParsableCommand {
     /// Eval sets up to this many images are decoded once and kept in memory.
     static let cachedEvalLimit = 300
     /// Images the sensitivity probe and the per-op SQNR use at most.
-    static let probeImages = 32
+    static let probeImages = Quantizer.sensitivityProbeImages
 
     @Option(help: "Model size; 'auto' infers it from --weights (atto without --weights).")
     var model: ModelChoice = .auto
@@ -190,7 +190,8 @@ struct ReportCommand: ParsableCommand {
             var comparison = LogitsComparison()
             let bar = ProgressBar(total: evalCount, label: "eval images (\(name))")
             try forEachEval { i, input in
-                comparison.add(reference: reference[i], test: try int8.predict(input), label: evalSet.items[i].label)
+                comparison.add(reference: reference[i], test: try int8.predict(input), label: evalSet.items[i].label,
+                               image: evalSet.items[i].relativePath)
                 bar.update(i + 1)
             }
             ProgressBar.note("  per-op SQNR on \(perOpInputs.count) eval images")
@@ -203,7 +204,8 @@ struct ReportCommand: ParsableCommand {
                 logitsSQNR: .init(comparison.sqnr), cosine: .init(comparison.cosine),
                 fp32Accuracy: comparison.referenceAccuracy, int8Accuracy: comparison.testAccuracy, floatOps: floatOps,
                 perOpSQNR: perOp.map(QuantizationReport.OpEntry.init), perOpImages: perOpInputs.count,
-                int8Bytes: Self.fileSize(path), int8P50Ms: int8Latency)
+                int8Bytes: Self.fileSize(path), int8P50Ms: int8Latency,
+                disagreements: comparison.disagreements)
             ProgressBar.note("  \(name): agreement \(String(format: "%.1f", entry.top1Agreement * 100))%, "
                              + "SQNR median \(String(format: "%.1f", entry.logitsSQNR.median)) dB, min \(String(format: "%.1f", entry.logitsSQNR.min)) dB")
             entries.append(entry)

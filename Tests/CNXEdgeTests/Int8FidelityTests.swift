@@ -50,10 +50,12 @@ struct Int8FidelityTests {
         var inputs: [[Float]] = []
         try calibration.forEachInput(height: 224, width: 224) { _, input in inputs.append(input) }
         let statistics = try Quantizer.calibrate(graph, backend: Self.fastest(), inputs: inputs)
+        // As `cnx-edge compile` does: the sensitivity probe is the first calibration images.
         let sensitive = try Quantizer.sensitiveOps(graph, statistics: statistics, options: QuantizationOptions(),
-                                                   inputs: inputs, backend: Self.fastest)
-        // Stage 3's first block stands out on the calibration images (+9.8 dB when float).
-        #expect(sensitive.ops == [44], "blocks left float: \(sensitive.ops.sorted()), gains \(sensitive.gains)")
+                                                   inputs: Array(inputs.prefix(Quantizer.sensitivityProbeImages)), backend: Self.fastest)
+        // Stage 3's first block stands out on the calibration images (+19.7 dB when float); with
+        // it float, stage 3's second block gains +2.3 dB.
+        #expect(sensitive.ops == [44, 48], "blocks left float: \(sensitive.ops.sorted()), gains \(sensitive.gains)")
         let quantized = try Quantizer.quantize(graph, statistics: statistics, options: QuantizationOptions(floatOps: sensitive.ops))
         // The issue's size target; the float block and the head store int8 weights (weight-only).
         let bytes = try ModelFileWriter.encode(quantized).count
@@ -70,10 +72,14 @@ struct Int8FidelityTests {
         print("int8 fidelity: agreement \(f.agreement), top-1 fp32 \(f.fp32Top1) int8 \(f.int8Top1), SQNR median \(f.sqnrMedian) min \(f.sqnrMin)")
         #expect(f.sqnrMedian >= 39)
         #expect(f.sqnrMin >= 30)
-        // Measured: 3 of 300 images flip (99.0%; 2 with 7-bit weights), and top-1 is one image
-        // (0.33 pt) above fp32's: near-ties in fp32's own logits, with SQNR 47.8 dB median.
-        withKnownIssue("agreement 99.0% (target 99.3%) and top-1 0.33 pt off fp32 (target 0.3)", isIntermittent: true) {
-            #expect(f.agreement >= 0.993)
+        #expect(f.agreement >= 0.993)
+        // int8 must not cost more than 0.3 pt of top-1 ...
+        #expect(f.int8Top1 >= f.fp32Top1 - 0.003 - 1e-9)
+        // ... and the issue asks for |Δ| <= 0.3 pt. Measured: 2 of 300 images flip (99.33%), one
+        // of them (n03584829_iron, fp32's top-2 logits 0.002 apart, SQNR 49.6 dB median) to its
+        // true label: int8 is one image (0.33 pt) *above* fp32. A 0.002 near-tie is decided by any
+        // perturbation (~0.01 of logit noise at 50 dB); no int8 scheme holds it.
+        withKnownIssue("int8 top-1 is 0.33 pt above fp32's (a 0.002-logit near-tie flips to the true label)", isIntermittent: true) {
             #expect(abs(f.int8Top1 - f.fp32Top1) <= 0.003 + 1e-9)
         }
     }
@@ -97,7 +103,7 @@ struct Int8SyntheticFidelityTests {
         let statistics = try Quantizer.calibrate(graph, backend: Int8FidelityTests.fastest(), inputs: inputs)
         var options = QuantizationOptions()
         let sensitive = try Quantizer.sensitiveOps(graph, statistics: statistics, options: options,
-                                                   inputs: Array(inputs.prefix(32)), backend: Int8FidelityTests.fastest)
+                                                   inputs: Array(inputs.prefix(Quantizer.sensitivityProbeImages)), backend: Int8FidelityTests.fastest)
         options.floatOps = sensitive.ops
         let quantized = try Quantizer.quantize(graph, statistics: statistics, options: options)
         let f = try Int8FidelityTests.measure(try CompiledModel(graph: graph, backend: Int8FidelityTests.fastest()),

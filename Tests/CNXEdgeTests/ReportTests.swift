@@ -60,7 +60,12 @@ struct ReportTests {
             #expect(!int8Decibels.isEmpty && int8Decibels[0] > 0 && int8Decibels[int8Decibels.count / 2] > 10, "\(m.method): \(int8Decibels)")
             #expect(m.perOpImages == 6)
             #expect(m.int8Bytes > 0 && m.int8Bytes < report.fp32Bytes, "\(m.int8Bytes) vs \(report.fp32Bytes)")
-            #expect(m.floatOps.allSatisfy { $0.op < ops && $0.gainDecibels >= 6 })
+            #expect(m.floatOps.allSatisfy { $0.op < ops && $0.gainDecibels >= Quantizer.defaultSensitivityThreshold })
+            #expect(m.disagreements.count == Int(((1 - m.top1Agreement) * 6).rounded()), "\(m.method): \(m.disagreements)")
+            for d in m.disagreements {
+                #expect(FileManager.default.fileExists(atPath: eval.appendingPathComponent(d.image).path), "\(d.image)")
+                #expect(d.fp32Class != d.int8Class && d.fp32Margin >= 0 && d.int8Margin >= 0, "\(d)")
+            }
         }
 
         let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
@@ -80,6 +85,23 @@ struct ReportTests {
         #expect(Self.occurrences("<circle class=\"op int8\"", in: try String(contentsOf: out.appendingPathComponent("per-op-sqnr.svg"),
                                                                             encoding: .utf8))
                 == report.methods[0].perOpSQNR.filter(\.int8).count)
+    }
+
+    @Test("LogitsComparison records each flipped image with fp32's and int8's margins")
+    func disagreements() throws {
+        var c = LogitsComparison()
+        c.add(reference: [1, 3, 2.5, 0], test: [1, 3, 2, 0], label: 1, image: "same.jpg")
+        c.add(reference: [1, 3, 2.9, 0], test: [1, 2.8, 3.1, 0], label: 2, image: "flip.jpg")
+        c.add(reference: [0, 0, 1, 0], test: [0, 0, 0, 2], label: nil)
+        #expect(c.agreement == 1.0 / 3)
+        #expect(c.disagreements.count == 2)
+        let flip = try #require(c.disagreements.first)
+        #expect(flip.image == "flip.jpg" && flip.label == 2 && flip.fp32Class == 1 && flip.int8Class == 2)
+        #expect(abs(flip.fp32Margin - 0.1) < 1e-6 && abs(flip.int8Margin - 0.3) < 1e-6)
+        let unnamed = c.disagreements[1]
+        #expect(unnamed.image == "#2" && unnamed.label == nil && unnamed.fp32Class == 2 && unnamed.int8Class == 3)
+        #expect(unnamed.fp32Margin == 1 && unnamed.int8Margin == 2)
+        #expect(c.testAccuracy?.top1 == 1 && c.referenceAccuracy?.top1 == 0.5, "labeled images only")
     }
 
     /// XML well-formedness through Foundation's event parser (available on Linux, unlike XMLDocument).

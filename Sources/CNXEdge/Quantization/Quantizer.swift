@@ -140,12 +140,16 @@ public enum Quantizer {
         return CalibrationStatistics(observers: observers, imageCount: count)
     }
 
-    /// Blocks (by their depthwise + LN op) and downsamples to leave in float32: each one whose
-    /// float version raises the median logits SQNR over `inputs` (calibration images) by at least
-    /// `thresholdDecibels` over the all-int8 graph. Runs the model once per candidate.
+    /// Blocks (by their depthwise + LN op) and downsamples to leave in float32, chosen greedily on
+    /// `inputs` (calibration images): each round leaves float the candidate whose float version
+    /// raises the median logits SQNR most over the current graph, while that gain is at least
+    /// `thresholdDecibels`. One op usually dominates (the trained Atto: stage 3's first block,
+    /// +19.7 dB); once it is float, the next one's gain shows (stage 3's second block, +0.2 dB
+    /// alone, +2.4 dB after it). Runs the model once per candidate per round; `gains` holds each
+    /// candidate's gain in the last round that measured it.
     public static func sensitiveOps(_ graph: Graph, statistics: CalibrationStatistics, options: QuantizationOptions,
                                     inputs: [[Float]], backend: () -> any Backend,
-                                    thresholdDecibels: Double = 6) throws -> (ops: Set<Int>, gains: [Int: Double]) {
+                                    thresholdDecibels: Double = defaultSensitivityThreshold) throws -> (ops: Set<Int>, gains: [Int: Double]) {
         let fp32 = try CompiledModel(graph: graph, backend: backend())
         let reference = try inputs.map { try fp32.predict($0) }
         func median(_ floats: Set<Int>) throws -> Double {
@@ -155,18 +159,35 @@ public enum Quantizer {
             let s = try inputs.indices.map { QuantizationAnalysis.sqnr(reference[$0], try model.predict(inputs[$0])) }.sorted()
             return s[s.count / 2]
         }
-        let base = try median(options.floatOps)
-        var chosen = options.floatOps, gains: [Int: Double] = [:]
-        for (i, op) in graph.ops.enumerated() {
-            switch op {
-            case .depthwiseConvLN, .downsample: break
-            default: continue
+        let candidates = graph.ops.indices.filter { i in
+            switch graph.ops[i] {
+            case .depthwiseConvLN, .downsample: !options.floatOps.contains(i)
+            default: false
             }
-            gains[i] = try median(options.floatOps.union([i])) - base
-            if gains[i]! >= thresholdDecibels { chosen.insert(i) }
+        }
+        var chosen = options.floatOps, gains: [Int: Double] = [:], base = try median(chosen)
+        while true {
+            var best: (op: Int, median: Double)?
+            for i in candidates where !chosen.contains(i) {
+                let m = try median(chosen.union([i]))
+                gains[i] = m - base
+                if m - base >= thresholdDecibels && m > (best?.median ?? -.infinity) { best = (i, m) }
+            }
+            guard let best else { break }
+            chosen.insert(best.op)
+            base = best.median
         }
         return (chosen, gains)
     }
+
+    /// ``sensitiveOps(_:statistics:options:inputs:backend:thresholdDecibels:)``'s default: a block
+    /// is left float when that gains 2 dB of median logits SQNR on the calibration images.
+    public static let defaultSensitivityThreshold = 2.0
+
+    /// How many calibration images `cnx-edge compile` and `report` measure the sensitivity on (the
+    /// first of the set): enough for a stable median, and the cost is one run per image per
+    /// candidate per round.
+    public static let sensitivityProbeImages = 32
 
     /// The int8 version of the fp32 `graph` with activation ranges from `statistics`.
     /// - Throws: ``CalibrationError`` if an activation was never observed, ``GraphError`` if the

@@ -51,6 +51,17 @@ public enum ReportRendering {
             s += m.floatOps.isEmpty ? "none\n"
                 : m.floatOps.map { "op \($0.op) \($0.kind) `\($0.tensor)` (+\(f($0.gainDecibels)) dB)" }.joined(separator: ", ") + "\n"
         }
+        s += "\n## Images whose top-1 class changed\n\n"
+        s += "fp32 margin: fp32's top-1 logit minus its top-2; int8 margin: int8's logit of its class minus its logit of fp32's. "
+        s += "A flip on a small fp32 margin is a near tie that any perturbation decides.\n\n"
+        for m in r.methods {
+            s += "- \(m.method): " + (m.disagreements.isEmpty ? "none\n" : "\(m.disagreements.count)\n")
+            for x in m.disagreements {
+                let verdict = x.label.map { x.fp32Class == $0 ? "fp32 right" : x.int8Class == $0 ? "int8 right" : "both wrong" }
+                s += "  - `\(x.image)`: fp32 \(x.fp32Class) → int8 \(x.int8Class), fp32 margin \(f(x.fp32Margin, 3)), "
+                s += "int8 margin \(f(x.int8Margin, 3))\(verdict.map { " (\($0))" } ?? "")\n"
+            }
+        }
         if let d {
             s += "\n## Per-op SQNR (\(d.method), \(d.perOpImages) eval images)\n\n"
             s += "![per-op SQNR](\(perOpChart))\n\n"

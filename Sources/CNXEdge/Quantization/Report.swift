@@ -85,6 +85,30 @@ public struct QuantizationReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// An eval image whose int8 top-1 class differs from fp32's.
+    public struct Disagreement: Codable, Sendable, Equatable {
+        /// The image's file name (relative to the eval folder).
+        public var image: String
+        /// Its ImageNet label, when known.
+        public var label: Int?
+        public var fp32Class: Int
+        public var int8Class: Int
+        /// fp32's top-1 logit minus its top-2 logit: how close the fp32 call already was.
+        public var fp32Margin: Double
+        /// int8's logit of ``int8Class`` minus its logit of ``fp32Class`` (positive: the flip's size).
+        public var int8Margin: Double
+        public init(image: String, label: Int?, fp32Class: Int, int8Class: Int, fp32Margin: Double, int8Margin: Double) {
+            self.image = image; self.label = label; self.fp32Class = fp32Class; self.int8Class = int8Class
+            self.fp32Margin = fp32Margin; self.int8Margin = int8Margin
+        }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(image, forKey: .image); try c.encode(label, forKey: .label)
+            try c.encode(fp32Class, forKey: .fp32Class); try c.encode(int8Class, forKey: .int8Class)
+            try c.encode(fp32Margin, forKey: .fp32Margin); try c.encode(int8Margin, forKey: .int8Margin)
+        }
+    }
+
     /// One calibration method's int8 model against fp32.
     public struct Method: Codable, Sendable, Equatable {
         /// As `--method` spells it (`minmax`, `percentile:99.99`, ...).
@@ -109,9 +133,12 @@ public struct QuantizationReport: Codable, Sendable, Equatable {
         public var int8Bytes: Int
         /// Median latency of this int8 model (backend and threads as ``QuantizationReport/latency``).
         public var int8P50Ms: Double
+        /// Every eval image whose top-1 class int8 changed, in eval order.
+        public var disagreements: [Disagreement]
         public init(method: String, top1Agreement: Double, top5Overlap: Double, logitsSQNR: Summary, cosine: Summary,
                     fp32Accuracy: Accuracy?, int8Accuracy: Accuracy?, floatOps: [FloatOp], perOpSQNR: [OpEntry],
-                    perOpImages: Int, int8Bytes: Int, int8P50Ms: Double) {
+                    perOpImages: Int, int8Bytes: Int, int8P50Ms: Double, disagreements: [Disagreement] = []) {
+            self.disagreements = disagreements
             self.method = method; self.top1Agreement = top1Agreement; self.top5Overlap = top5Overlap
             self.logitsSQNR = logitsSQNR; self.cosine = cosine; self.fp32Accuracy = fp32Accuracy
             self.int8Accuracy = int8Accuracy; self.floatOps = floatOps; self.perOpSQNR = perOpSQNR
@@ -126,6 +153,7 @@ public struct QuantizationReport: Codable, Sendable, Equatable {
             try c.encode(int8Accuracy, forKey: .int8Accuracy); try c.encode(floatOps, forKey: .floatOps)
             try c.encode(perOpSQNR, forKey: .perOpSQNR); try c.encode(perOpImages, forKey: .perOpImages)
             try c.encode(int8Bytes, forKey: .int8Bytes); try c.encode(int8P50Ms, forKey: .int8P50Ms)
+            try c.encode(disagreements, forKey: .disagreements)
         }
     }
 
@@ -188,6 +216,7 @@ public struct LogitsComparison: Sendable {
     public private(set) var cosine: [Double] = []
     public private(set) var labeled = 0
     public private(set) var referenceTop1 = 0, referenceTop5 = 0, testTop1 = 0, testTop5 = 0
+    public private(set) var disagreements: [QuantizationReport.Disagreement] = []
 
     public init() {}
 
@@ -205,11 +234,19 @@ public struct LogitsComparison: Sendable {
         return aa > 0 && bb > 0 ? ab / (aa.squareRoot() * bb.squareRoot()) : (aa == bb ? 1 : 0)
     }
 
-    /// Adds one image: fp32 logits `reference`, int8 logits `test`, its label if known.
-    public mutating func add(reference: [Float], test: [Float], label: Int?) {
+    /// Adds one image: fp32 logits `reference`, int8 logits `test`, its label if known; `image`
+    /// names it in ``disagreements``.
+    public mutating func add(reference: [Float], test: [Float], label: Int?, image: String? = nil) {
         let r = Self.top(5, reference), t = Self.top(5, test)
         images += 1
-        if r.first == t.first { agreeing += 1 }
+        if r.first == t.first {
+            agreeing += 1
+        } else if let a = r.first, let b = t.first {
+            let second = r.count > 1 ? Double(reference[r[1]]) : Double(reference[a])
+            disagreements.append(.init(image: image ?? "#\(images - 1)", label: label, fp32Class: a, int8Class: b,
+                                       fp32Margin: Double(reference[a]) - second,
+                                       int8Margin: Double(test[b]) - Double(test[a])))
+        }
         overlap += Set(r).intersection(t).count
         sqnr.append(QuantizationAnalysis.sqnr(reference, test))
         cosine.append(Self.cosine(reference, test))
