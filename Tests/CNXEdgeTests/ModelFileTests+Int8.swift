@@ -123,6 +123,25 @@ struct ModelFileInt8Tests {
         #expect(try ModelFileWriter.encode(loaded.graph) == data)
     }
 
+    @Test("the swift backend names its int8 and weight-only kernels by what they run")
+    func swiftKernelNames() throws {
+        let backend = SwiftBackend()
+        try backend.prepare(Self.atto)
+        let int8 = Int8GEMMKernel.preferred == .int16Pairs ? "qu8-pwconv-i16pairs" : "qu8-pwconv-exactf32"
+        for op in Self.atto.ops {
+            let name = backend.kernelName(for: op)
+            switch op {
+            case let .pointwiseGELU(p) where p.int8 != nil: #expect(name == "\(int8)-u8-table + u8-sumsq__swift")
+            case let .pointwise(p) where p.int8 != nil: #expect(name.hasPrefix("\(int8)-f32") && name.hasSuffix("__swift"))
+            case let .downsample(p) where p.int8 != nil: #expect(name.hasSuffix("u8-patchify2x2 + \(int8)-f32__swift"))
+            case let .grn(p) where Self.atto[p.input].dataType == .uint8: #expect(name == "u8-grn-affine + u8-channel-affine__swift")
+            case let .depthwiseConvLN(p) where Self.atto[p.output].dataType == .uint8: #expect(name.contains("f32-quantize-u8"))
+            case .head: #expect(name == "f32-avgpool + f32-layernorm + f32-pwconv-none-w8__swift", "the head is weight-only int8")
+            default: #expect(!name.contains("qu8"), "\(op.kind): \(name)")
+            }
+        }
+    }
+
     @Test("files from before weight-only int8 (fewer op slots) still load, as float ops")
     func legacySlots() throws {
         let graph = try ModelFileTests.graph()

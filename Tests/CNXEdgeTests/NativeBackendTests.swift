@@ -1,5 +1,7 @@
 #if Native
 import CNXEdge
+import CCNXKernels
+@testable import CNXEdgeRuntime
 import Foundation
 import Testing
 import _CNXEdgeTestSupport
@@ -68,6 +70,20 @@ struct NativeBackendTests {
             #expect(name.contains("f32-"), "\(op.kind): \(name)")
             #expect(!name.contains("__swift") || name.contains(" + "), "\(op.kind) runs only Swift code: \(name)")
         }
+    }
+
+    @Test("CNX_EDGE_ISA picks a supported instruction set; unknown or unsupported ones are ignored with a note")
+    func isaVariable() throws {
+        let best = cnx_kernels_best_isa()
+        let none = NativeBackend.isa(environment: [:])
+        #expect(none.0 == best && none.1 == nil)
+        let scalar = NativeBackend.isa(environment: ["CNX_EDGE_ISA": "SCALAR"])
+        #expect(scalar.0 == cnx_isa_scalar && scalar.1 == "set by CNX_EDGE_ISA=scalar")
+        let bogus = NativeBackend.isa(environment: ["CNX_EDGE_ISA": "sse9"])
+        #expect(bogus.0 == best && bogus.1?.contains("ignored: not one of") == true)
+        let foreign = best == cnx_isa_neon ? "avx2" : "neon"
+        let unsupported = NativeBackend.isa(environment: ["CNX_EDGE_ISA": foreign])
+        #expect(unsupported.0 == best && unsupported.1?.contains("not supported") == true)
     }
 
     @Test("a .cnx-style graph (constants in the Swift layouts) runs like the value graph")

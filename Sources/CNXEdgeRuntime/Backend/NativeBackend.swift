@@ -1,5 +1,6 @@
 #if Native
 import CCNXKernels
+import Foundation
 
 /// The native backend: every ``FusedOp`` on cnx-edge's C kernels (`CCNXKernels`), the instruction
 /// set chosen once from the CPU's features (cpuinfo), threads from one pthreadpool.
@@ -19,8 +20,25 @@ import CCNXKernels
 public final class NativeBackend: Backend, @unchecked Sendable {
     /// `native`.
     public let name = "native"
-    /// The instruction set every kernel runs on (``cnx_kernels_best_isa()``).
+    /// The instruction set every kernel runs on: ``cnx_kernels_best_isa()``, or the one
+    /// ``isaVariable`` names.
     public let isa: cnx_isa
+    /// Why ``isa`` differs from the best one: the ``isaVariable`` setting, honoured or not.
+    let isaOverride: String?
+    /// Environment variable that picks the kernels' instruction set (`scalar`, `avx2`, `avx512`,
+    /// `neon`) where this CPU and build run it, e.g. to measure an AVX2 machine's kernels on an
+    /// AVX-512 one. Results are the same on every ISA up to float rounding; int8 GEMMs are exact.
+    public static let isaVariable = "CNX_EDGE_ISA"
+
+    /// The ISA `environment` asks for where supported, else the best; and what was done with the request.
+    static func isa(environment: [String: String]) -> (cnx_isa, String?) {
+        let best = cnx_kernels_best_isa()
+        guard let text = environment[isaVariable]?.lowercased(), !text.isEmpty else { return (best, nil) }
+        let names: [String: cnx_isa] = ["scalar": cnx_isa_scalar, "avx2": cnx_isa_avx2, "avx512": cnx_isa_avx512, "neon": cnx_isa_neon]
+        guard let wanted = names[text] else { return (best, "\(isaVariable)=\(text) ignored: not one of \(names.keys.sorted())") }
+        guard cnx_isa_supported(wanted) else { return (best, "\(isaVariable)=\(text) ignored: not supported by this CPU or build") }
+        return (wanted, "set by \(isaVariable)=\(text)")
+    }
     /// Threads the kernels use (1: no pool, kernels run on the calling thread).
     public let threads: Int
     /// `nil` for one thread.
@@ -108,7 +126,7 @@ public final class NativeBackend: Backend, @unchecked Sendable {
     ///   created here when it is above 1 and destroyed with the backend.
     public init(options: ExecutionOptions = .init()) {
         cnx_kernels_init()
-        isa = cnx_kernels_best_isa()
+        (isa, isaOverride) = Self.isa(environment: ProcessInfo.processInfo.environment)
         threads = max(1, options.threads)
         pool = threads > 1 ? pthreadpool_create(threads) : nil
     }
@@ -163,12 +181,16 @@ public final class NativeBackend: Backend, @unchecked Sendable {
     /// The instruction set picked at start-up and where it came from; ops whose kernel list names
     /// a `__swift` step say that part runs the shared Swift code.
     public func selectionReason(for op: FusedOp) -> String {
-        let found: String
-        switch isa {
+        var found: String
+        switch cnx_kernels_best_isa() {
         case cnx_isa_avx512: found = "AVX-512 found by cpuinfo"
         case cnx_isa_avx2: found = "AVX2 + FMA found by cpuinfo"
         case cnx_isa_neon: found = "NEON found by cpuinfo"
         default: found = "no SIMD extension found by cpuinfo: scalar C"
+        }
+        if let isaOverride {
+            let picked = isa == cnx_isa_avx512 ? "AVX-512" : isa == cnx_isa_avx2 ? "AVX2 + FMA" : isa == cnx_isa_neon ? "NEON" : "scalar C"
+            found = isa == cnx_kernels_best_isa() && !isaOverride.hasPrefix("set") ? found + " (\(isaOverride))" : "\(picked) \(isaOverride)"
         }
         return kernelName(for: op).contains("__swift") ? found + "; __swift steps: Swift code shared with the swift backend" : found
     }

@@ -49,15 +49,32 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
     public func supports(_ op: FusedOp) -> Bool { true }
 
     public func kernelName(for op: FusedOp) -> String {
+        /// The int8 GEMM this build runs: int16 pairs (`pmaddwd`) or exact integers in float.
+        let q = Int8GEMMKernel.preferred == .int16Pairs ? "qu8-pwconv-i16pairs" : "qu8-pwconv-exactf32"
+        /// The float GEMM, `-w8` for weight-only int8 weights (expanded to float at load).
+        func pw(_ name: String, _ weightOnly: WeightOnlyInt8?) -> String { weightOnly == nil ? name : name + "-w8" }
         switch op {
+        case let .depthwiseConvLN(p) where graph?[p.output].dataType == .uint8:
+            return "f32-dwconv7x7 + f32-layernorm + f32-quantize-u8__swift"
+        case let .pointwiseGELU(p) where p.int8 != nil:
+            return "\(q)-u8-table + u8-sumsq__swift"
+        case let .grn(p) where graph?[p.input].dataType == .uint8:
+            return "u8-grn-affine + u8-channel-affine__swift"
+        case let .pointwise(p) where p.int8 != nil:
+            return "\(q)-f32\(p.residual == nil ? "" : "-residual")__swift"
+        case let .downsample(p) where p.int8 != nil:
+            return "f32-layernorm + f32-quantize-u8 + u8-patchify2x2 + \(q)-f32__swift"
+        default: break
+        }
+        return switch op {
         case .stem: "f32-patchify4x4 + f32-pwconv-none + f32-layernorm__swift"
         case .depthwiseConvLN: "f32-dwconv7x7 + f32-layernorm__swift"
-        case .pointwiseGELU: "f32-pwconv-gelu + f32-sumsq__swift"
+        case let .pointwiseGELU(p): "\(pw("f32-pwconv-gelu", p.weightOnly)) + f32-sumsq__swift"
         case .grn: "f32-scalebias__swift"
         case let .pointwise(p):
-            (p.inputScale == nil ? "" : "f32-grn-scale-weights + ") + (p.residual == nil ? "f32-pwconv-none__swift" : "f32-pwconv-residual__swift")
-        case .downsample: "f32-layernorm + f32-patchify2x2 + f32-pwconv-none__swift"
-        case .head: "f32-avgpool + f32-layernorm + f32-pwconv-none__swift"
+            (p.inputScale == nil ? "" : "f32-grn-scale-weights + ") + pw(p.residual == nil ? "f32-pwconv-none" : "f32-pwconv-residual", p.weightOnly) + "__swift"
+        case let .downsample(p): "f32-layernorm + f32-patchify2x2 + \(pw("f32-pwconv-none", p.weightOnly))__swift"
+        case let .head(p): "f32-avgpool + f32-layernorm + \(pw("f32-pwconv-none", p.weightOnly))__swift"
         }
     }
 
