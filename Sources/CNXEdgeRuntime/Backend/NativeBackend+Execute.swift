@@ -11,8 +11,10 @@ extension NativeBackend {
         case let .stem(p, weights, norm):
             let y = nhwc(p.output), out = buffers.float(p.output)
             let patches = scratch.assumingMemoryBound(to: Float.self)
-            Patchify.nchwImage(buffers.float(p.input), height: g.inputHeight, width: g.inputWidth, patch: 4,
-                               into: patches, runner: Self.callingThread)
+            let image = UnsafePointer(buffers.float(p.input)), h = g.inputHeight, w = g.inputWidth
+            forEachTile(h / 4, tile: max(1, h / 4 / (2 * threads))) { rows in
+                Patchify.nchwImage(image, height: h, width: w, patch: 4, into: patches, rows: rows)
+            }
             pwconv(patches, rows: y.h * y.w, weights, cnx_epilogue_none, nil, out)
             layerNorm(out, rows: y.h * y.w, y.c, norm, out)
         case let .depthwiseConvLN(p, weights, norm) where g[p.output].dataType == .uint8:
@@ -61,7 +63,9 @@ extension NativeBackend {
             let patches = (scratch + MemoryPlanner.align(n * 4) + MemoryPlanner.align(n)).assumingMemoryBound(to: UInt8.self)
             layerNorm(buffers.float(p.input), rows: x.h * x.w, x.c, norm, normed)
             quantize(normed, count: n, q, into: codes)
-            Patchify.nhwc(UnsafePointer(codes), height: x.h, width: x.w, channels: x.c, into: patches, runner: Self.callingThread)
+            forEachTile(x.h / 2, tile: max(1, x.h / 2 / (2 * threads))) { rows in
+                Patchify.nhwc(UnsafePointer(codes), height: x.h, width: x.w, channels: x.c, into: patches, rows: rows)
+            }
             int8GEMM(patches, rows: (x.h / 2) * (x.w / 2), conv, cnx_qu8_epilogue_f32, output: buffers.float(p.output))
         case let .depthwiseConvLN(p, weights, norm):
             let x = nhwc(p.input)
@@ -104,7 +108,9 @@ extension NativeBackend {
             let normed = scratch.assumingMemoryBound(to: Float.self)
             let patches = (scratch + MemoryPlanner.align(g[p.input].elementCount * 4)).assumingMemoryBound(to: Float.self)
             layerNorm(buffers.float(p.input), rows: x.h * x.w, x.c, norm, normed)
-            Patchify.nhwc(normed, height: x.h, width: x.w, channels: x.c, into: patches, runner: Self.callingThread)
+            forEachTile(x.h / 2, tile: max(1, x.h / 2 / (2 * threads))) { rows in
+                Patchify.nhwc(UnsafePointer(normed), height: x.h, width: x.w, channels: x.c, into: patches, rows: rows)
+            }
             pwconv(patches, rows: (x.h / 2) * (x.w / 2), weights, cnx_epilogue_none, nil, buffers.float(p.output))
         case let .head(p, norm, weights):
             let x = nhwc(p.input), pooled = scratch.assumingMemoryBound(to: Float.self)
@@ -115,9 +121,6 @@ extension NativeBackend {
             for plane in weights.residualPlane { pwconv(pooled, rows: 1, plane, cnx_epilogue_residual, logits, logits) }
         }
     }
-
-    /// The Swift gathers run on the calling thread: they are a few percent of a stem or downsample.
-    static let callingThread = ParallelRunner(threads: 1)
 
     /// `W·diag(scale)`: row `k` of every `[Cin][16]` panel of `packed` times `scale[k]`, written
     /// to `scaled` (the bias is separate and unscaled).
