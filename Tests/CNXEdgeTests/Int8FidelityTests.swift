@@ -25,6 +25,18 @@ struct Int8FidelityTests {
         #endif
     }
 
+    /// The protocol up to calibration: `file` (under ../shared/reference) compiled at 224,
+    /// the first 50 of ../shared/images as inputs, and their statistics on the fastest backend.
+    static func calibrated(_ file: String, _ size: ModelSize) throws
+        -> (graph: Graph, inputs: [[Float]], statistics: CalibrationStatistics) {
+        let weights = try WeightLoader.load(path: ReferenceFiles.reference(file), expected: size)
+        let graph = try Compiler.compile(weights, height: 224, width: 224)
+        let calibration = try CalibrationSet(path: ReferenceFiles.shared.appendingPathComponent("images").path, limit: 50)
+        var inputs: [[Float]] = []
+        try calibration.forEachInput(height: 224, width: 224) { _, input in inputs.append(input) }
+        return (graph, inputs, try Quantizer.calibrate(graph, backend: fastest(), inputs: inputs))
+    }
+
     static func measure(_ fp32: CompiledModel, _ int8: CompiledModel) throws -> Fidelity {
         let eval = try CalibrationSet(path: ReferenceFiles.shared.appendingPathComponent("eval-images").path)
         var agree = 0, right8 = 0, right32 = 0, sqnrs: [Double] = []
@@ -44,12 +56,7 @@ struct Int8FidelityTests {
 
     @Test("int8 meets the fidelity targets against fp32; swift and native int8 agree")
     func trainedAtto() throws {
-        let weights = try WeightLoader.load(path: ReferenceFiles.reference("trained/convnextv2_atto_exemplar.safetensors"), expected: .atto)
-        let graph = try Compiler.compile(weights, height: 224, width: 224)
-        let calibration = try CalibrationSet(path: ReferenceFiles.shared.appendingPathComponent("images").path, limit: 50)
-        var inputs: [[Float]] = []
-        try calibration.forEachInput(height: 224, width: 224) { _, input in inputs.append(input) }
-        let statistics = try Quantizer.calibrate(graph, backend: Self.fastest(), inputs: inputs)
+        let (graph, inputs, statistics) = try Self.calibrated("trained/convnextv2_atto_exemplar.safetensors", .atto)
         // As `cnx-edge compile` does: the sensitivity probe is the first calibration images.
         let sensitive = try Quantizer.sensitiveOps(graph, statistics: statistics, options: QuantizationOptions(),
                                                    inputs: Array(inputs.prefix(Quantizer.sensitivityProbeImages)), backend: Self.fastest)
@@ -95,12 +102,7 @@ struct Int8SyntheticFidelityTests {
         ("pico", "convnextv2_pico.bf16.safetensors", 35.0),
     ])
     func synthetic(size: String, file: String, medianTarget: Double) throws {
-        let weights = try WeightLoader.load(path: ReferenceFiles.reference(file), expected: try #require(ModelSize(rawValue: size)))
-        let graph = try Compiler.compile(weights, height: 224, width: 224)
-        let calibration = try CalibrationSet(path: ReferenceFiles.shared.appendingPathComponent("images").path, limit: 50)
-        var inputs: [[Float]] = []
-        try calibration.forEachInput(height: 224, width: 224) { _, input in inputs.append(input) }
-        let statistics = try Quantizer.calibrate(graph, backend: Int8FidelityTests.fastest(), inputs: inputs)
+        let (graph, inputs, statistics) = try Int8FidelityTests.calibrated(file, try #require(ModelSize(rawValue: size)))
         var options = QuantizationOptions()
         let sensitive = try Quantizer.sensitiveOps(graph, statistics: statistics, options: options,
                                                    inputs: Array(inputs.prefix(Quantizer.sensitivityProbeImages)), backend: Int8FidelityTests.fastest)

@@ -11,12 +11,7 @@ import _CNXEdgeTestSupport
 struct Int8ResidualPrecisionTests {
     @Test("an 8-bit residual stream costs ≥ 3 dB of logits SQNR; 16 bits are as good as float32")
     func residualBits() throws {
-        let weights = try WeightLoader.load(path: ReferenceFiles.reference("trained/convnextv2_atto_exemplar.safetensors"), expected: .atto)
-        let graph = try Compiler.compile(weights, height: 224, width: 224)
-        let calibration = try CalibrationSet(path: ReferenceFiles.shared.appendingPathComponent("images").path, limit: 50)
-        var inputs: [[Float]] = []
-        try calibration.forEachInput(height: 224, width: 224) { _, input in inputs.append(input) }
-        let statistics = try Quantizer.calibrate(graph, backend: Int8FidelityTests.fastest(), inputs: inputs)
+        let (graph, inputs, statistics) = try Int8FidelityTests.calibrated("trained/convnextv2_atto_exemplar.safetensors", .atto)
         let fp32 = try CompiledModel(graph: graph, backend: Int8FidelityTests.fastest())
         let residual = graph.ops.indices.filter { i in
             switch graph.ops[i] {

@@ -12,7 +12,7 @@ extension NativeBackend {
             let y = nhwc(p.output), out = buffers.float(p.output)
             let patches = scratch.assumingMemoryBound(to: Float.self)
             let image = UnsafePointer(buffers.float(p.input)), h = g.inputHeight, w = g.inputWidth
-            forEachTile(h / 4, tile: max(1, h / 4 / (2 * threads))) { rows in
+            forEachPatchRow(h / 4) { rows in
                 Patchify.nchwImage(image, height: h, width: w, patch: 4, into: patches, rows: rows)
             }
             pwconv(patches, rows: y.h * y.w, weights, cnx_epilogue_none, nil, out)
@@ -63,7 +63,7 @@ extension NativeBackend {
             let patches = (scratch + MemoryPlanner.align(n * 4) + MemoryPlanner.align(n)).assumingMemoryBound(to: UInt8.self)
             layerNorm(buffers.float(p.input), rows: x.h * x.w, x.c, norm, normed)
             quantize(normed, count: n, q, into: codes)
-            forEachTile(x.h / 2, tile: max(1, x.h / 2 / (2 * threads))) { rows in
+            forEachPatchRow(x.h / 2) { rows in
                 Patchify.nhwc(UnsafePointer(codes), height: x.h, width: x.w, channels: x.c, into: patches, rows: rows)
             }
             int8GEMM(patches, rows: (x.h / 2) * (x.w / 2), conv, cnx_qu8_epilogue_f32, output: buffers.float(p.output))
@@ -108,7 +108,7 @@ extension NativeBackend {
             let normed = scratch.assumingMemoryBound(to: Float.self)
             let patches = (scratch + MemoryPlanner.align(g[p.input].elementCount * 4)).assumingMemoryBound(to: Float.self)
             layerNorm(buffers.float(p.input), rows: x.h * x.w, x.c, norm, normed)
-            forEachTile(x.h / 2, tile: max(1, x.h / 2 / (2 * threads))) { rows in
+            forEachPatchRow(x.h / 2) { rows in
                 Patchify.nhwc(UnsafePointer(normed), height: x.h, width: x.w, channels: x.c, into: patches, rows: rows)
             }
             pwconv(patches, rows: (x.h / 2) * (x.w / 2), weights, cnx_epilogue_none, nil, buffers.float(p.output))

@@ -31,6 +31,13 @@ extension NativeBackend {
         }
     }
 
+    /// Calls `body` on disjoint ranges of patch rows covering `0..<rows`, about two per thread, for
+    /// the stem's and downsamples' Swift gathers (a few dozen rows: finer than ``forEachRowTile(_:_:)``'s
+    /// 8-row minimum, so even stage 3's 7 rows spread over the pool).
+    func forEachPatchRow(_ rows: Int, _ body: (Range<Int>) -> Void) {
+        forEachTile(rows, tile: max(1, rows / (2 * threads)), body)
+    }
+
     /// Calls `body` on disjoint row ranges covering `0..<rows`, about four per thread, on the pool
     /// (or once, on this thread, without one). Rows are independent, so the split does not change
     /// results. The closure travels to the workers by pointer: nothing is allocated.

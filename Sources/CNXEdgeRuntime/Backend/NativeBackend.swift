@@ -181,16 +181,19 @@ public final class NativeBackend: Backend, @unchecked Sendable {
     /// The instruction set picked at start-up and where it came from; ops whose kernel list names
     /// a `__swift` step say that part runs the shared Swift code.
     public func selectionReason(for op: FusedOp) -> String {
-        var found: String
-        switch cnx_kernels_best_isa() {
-        case cnx_isa_avx512: found = "AVX-512 found by cpuinfo"
-        case cnx_isa_avx2: found = "AVX2 + FMA found by cpuinfo"
-        case cnx_isa_neon: found = "NEON found by cpuinfo"
-        default: found = "no SIMD extension found by cpuinfo: scalar C"
+        func name(_ isa: cnx_isa) -> String {
+            switch isa {
+            case cnx_isa_avx512: "AVX-512"
+            case cnx_isa_avx2: "AVX2 + FMA"
+            case cnx_isa_neon: "NEON"
+            default: "scalar C"
+            }
         }
+        let best = cnx_kernels_best_isa()
+        var found = best == cnx_isa_scalar ? "no SIMD extension found by cpuinfo: scalar C" : "\(name(best)) found by cpuinfo"
         if let isaOverride {
-            let picked = isa == cnx_isa_avx512 ? "AVX-512" : isa == cnx_isa_avx2 ? "AVX2 + FMA" : isa == cnx_isa_neon ? "NEON" : "scalar C"
-            found = isa == cnx_kernels_best_isa() && !isaOverride.hasPrefix("set") ? found + " (\(isaOverride))" : "\(picked) \(isaOverride)"
+            // Honoured ("set by ..."): the ISA it picked; ignored: the best one, with the reason.
+            found = isaOverride.hasPrefix("set by") ? "\(name(isa)) \(isaOverride)" : found + " (\(isaOverride))"
         }
         return kernelName(for: op).contains("__swift") ? found + "; __swift steps: Swift code shared with the swift backend" : found
     }

@@ -81,8 +81,7 @@ extension SwiftBackend {
             let n = shape[0], k = values.count / n
             var out = [UInt8](repeating: 0, count: bytes)
             for row in 0..<n {
-                let base = row / 16 * k * 16 + row % 16
-                for j in 0..<k { out[base + j * 16] = UInt8(bitPattern: Int8(values[row * k + j])) }
+                for j in 0..<k { out[floatPanelIndex(row: row, column: j, columns: k)] = UInt8(bitPattern: Int8(values[row * k + j])) }
             }
             return out
         case .int32Bias16:
@@ -94,6 +93,13 @@ extension SwiftBackend {
         case .raw, .pointwisePanels, .bias16, .depthwiseTaps, .bias8:
             preconditionFailure("packIntegers: \(layout) holds float32; use pack")
         }
+    }
+
+    /// Where element `[row][column]` of a `[N][columns]` weight lies in the float panels'
+    /// arrangement `[ceil(N/16)][columns][16]` (``ConstantLayout/pointwisePanels``,
+    /// ``ConstantLayout/int8FloatPanels``), in elements.
+    static func floatPanelIndex(row: Int, column: Int, columns: Int) -> Int {
+        (row / 16 * columns + column) * 16 + row % 16
     }
 
     /// Constant `t` of `graph` in `layout`: borrowed in place where a file stores it so, else
@@ -120,7 +126,7 @@ extension SwiftBackend {
         let q = UnsafeRawPointer(codes.base).assumingMemoryBound(to: Int8.self)
         return (0..<(n * k)).map { i in
             let (row, j) = (i / k, i % k)
-            let at = layout == .int8FloatPanels ? (row / 16 * k + j) * 16 + row % 16 : i
+            let at = layout == .int8FloatPanels ? floatPanelIndex(row: row, column: j, columns: k) : i
             return Float(q[at]) * scale.base[row]
         }
     }
