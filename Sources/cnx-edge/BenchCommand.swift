@@ -9,7 +9,10 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Runs batch-1 inference on a fixed random input and reports min/p50/p90/p99/mean latency. \
             Without --weights it uses deterministic synthetic weights of the chosen size (latency \
-            does not depend on the weight values). Also reports the load time (reading the weights or             .cnx file to a ready compiled model) and the time to the first result (load + one run).             --profile adds a pass of --iterations runs timed op by op. Build with 'swift build -c             release' for real figures.
+            does not depend on the weight values). Also reports the load time (reading the weights or \
+            .cnx file to a ready compiled model) and the time to the first result (load + one run). \
+            --profile adds a pass of --iterations runs timed op by op. Build with 'swift build -c \
+            release' for real figures.
             """
     )
 
