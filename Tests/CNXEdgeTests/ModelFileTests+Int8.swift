@@ -127,7 +127,7 @@ struct ModelFileInt8Tests {
     func swiftKernelNames() throws {
         let backend = SwiftBackend()
         try backend.prepare(Self.atto)
-        let int8 = Int8GEMMKernel.preferred == .int16Pairs ? "qu8-pwconv-i16pairs" : "qu8-pwconv-exactf32"
+        let int8 = Int8GEMMKernel.preferred.name
         for op in Self.atto.ops {
             let name = backend.kernelName(for: op)
             switch op {

@@ -50,7 +50,7 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
 
     public func kernelName(for op: FusedOp) -> String {
         /// The int8 GEMM this build runs: int16 pairs (`pmaddwd`) or exact integers in float.
-        let q = Int8GEMMKernel.preferred == .int16Pairs ? "qu8-pwconv-i16pairs" : "qu8-pwconv-exactf32"
+        let q = Int8GEMMKernel.preferred.name
         /// The float GEMM, `-w8` for weight-only int8 weights (expanded to float at load).
         func pw(_ name: String, _ weightOnly: WeightOnlyInt8?) -> String { weightOnly == nil ? name : name + "-w8" }
         switch op {

@@ -82,22 +82,33 @@ func code(_ v: Float, zeroPoint: Float) -> UInt8 {
 /// The two implementations of ``u8PointwiseGEMM(input:inputStride:rows:weights:epilogue:)``; both
 /// give the same bits (exact int32 sums, the same epilogue).
 enum Int8GEMMKernel: CaseIterable {
-    /// Int16 pairs on `pmaddwd` (``u8PointwiseGEMMPairs(input:inputStride:rows:weights:epilogue:)``):
+    /// Int16 pairs on 256-bit `pmaddwd` (``u8PointwiseGEMMPairs(input:inputStride:rows:weights:epilogue:)``):
     /// about 1.5x the float kernel on AVX2 (Atto's int8 1x1 convolutions, Zen 5).
     case int16Pairs
     /// Exact integers in float FMAs (``u8PointwiseGEMMFloat(input:inputStride:rows:weights:epilogue:)``).
     case exactFloat
 
     /// The kernel this build runs: ``int16Pairs`` on `CNX_FMA` builds (`scripts/swift-cpu-flags.sh`
-    /// targets haswell or later, so AVX2), ``exactFloat`` elsewhere. On the x86-64 SSE2 baseline
-    /// LLVM does not form `pmaddwd` in the tile kernel (it scalarizes it, ~4x slower than the float
-    /// kernel), and the arm64 code generation of the int16 kernel has not been measured.
+    /// targets haswell or later, so AVX2; on its AVX-512 VNNI targets LLVM fuses each `pmaddwd`
+    /// and add into one `vpdpwssd`), ``exactFloat`` elsewhere. On the x86-64 SSE2 baseline LLVM does
+    /// not form `pmaddwd` in the tile kernel (it scalarizes it, ~4x slower than the float kernel),
+    /// and the arm64 code generation of the int16 kernel has not been measured. (Tiles of 4 rows x
+    /// 32 outputs on AVX-512's 32 registers, and of 6 x 32 on 512-bit vectors, measured 3% and 12%
+    /// slower on Atto than this 4 x 16 tile on Zen 5.)
     static var preferred: Int8GEMMKernel {
         #if CNX_FMA
         .int16Pairs
         #else
         .exactFloat
         #endif
+    }
+
+    /// The kernel's name in profiles (`bench --profile`, `inspect`).
+    var name: String {
+        switch self {
+        case .int16Pairs: "qu8-pwconv-i16pairs"
+        case .exactFloat: "qu8-pwconv-exactf32"
+        }
     }
 }
 
@@ -418,24 +429,23 @@ private func int8Epilogue(_ acc: UnsafePointer<Int32>, row m: Int, column c: Int
     case let .float(scale, output):
         let s = scale + c, o = output + m * n + c
         if lanes == 16 {
-            for j in 0..<16 { o[j] = Float(acc[j]) * s[j] }
+            UnsafeMutableRawPointer(o).storeBytes(of: exactFloats(acc) * load16(s), as: SIMD16<Float>.self)
         } else {
             for j in 0..<lanes { o[j] = Float(acc[j]) * s[j] }
         }
     case let .floatResidual(scale, output):
         let s = scale + c, o = output + m * n + c
         if lanes == 16 {
-            for j in 0..<16 { o[j] = o[j] + Float(acc[j]) * s[j] }
+            let r = UnsafeRawPointer(o).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(o).storeBytes(of: r + exactFloats(acc) * load16(s), as: SIMD16<Float>.self)
         } else {
             for j in 0..<lanes { o[j] = o[j] + Float(acc[j]) * s[j] }
         }
     case let .codes(scale, zeroPoint, table, output):
         let s = scale + c, zp = Float(zeroPoint), o = output + m * n + c
         if lanes == 16 {
-            // A fixed trip count the compiler turns into vector code; the table stays scalar.
-            var f = SIMD16<Float>()
-            for j in 0..<16 { f[j] = Float(acc[j]) }
-            let v = codes16(f * UnsafeRawPointer(s).loadUnaligned(as: SIMD16<Float>.self), zeroPoint: zp)
+            // Vector code up to the codes; the table stays scalar.
+            let v = codes16(exactFloats(acc) * load16(s), zeroPoint: zp)
             if let table {
                 // Looks up the four bytes of each little-endian word, assembled by independent
                 // shifts and ors into one 16-byte store: measured 7-14% faster on Atto's GELU
@@ -458,6 +468,23 @@ private func int8Epilogue(_ acc: UnsafePointer<Int32>, row m: Int, column c: Int
             for j in 0..<lanes { o[j] = code(Float(acc[j]) * s[j], zeroPoint: zp) }
         }
     }
+}
+
+/// 16 floats from `p`, no alignment required.
+@inline(__always)
+private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+/// `Float(acc[j])` for 16 int32 lanes, rounded to nearest even like a hardware conversion, in
+/// vector code (a scalar loop here compiles to one `cvtsi2ss` per lane, and `SIMD16<Float>(_:)` of
+/// int32 lanes to an out-of-line call). `acc = hi · 2¹⁶ + lo` with `hi = acc >> 16` and
+/// `lo = acc & 0xFFFF`: both halves are exact floats (``smallFloats(_:)``), `hi · 2¹⁶` is exact,
+/// so their sum is the one rounding of `acc`.
+@inline(__always)
+private func exactFloats(_ acc: UnsafePointer<Int32>) -> SIMD16<Float> {
+    let v = UnsafeRawPointer(acc).loadUnaligned(as: SIMD16<Int32>.self)
+    let magicBits = SIMD16<Int32>(repeating: 0x4B40_0000), magic = SIMD16<Float>(repeating: 12_582_912)
+    @inline(__always) func small(_ x: SIMD16<Int32>) -> SIMD16<Float> { unsafeBitCast(x &+ magicBits, to: SIMD16<Float>.self) - magic }
+    return small(v &>> 16) * SIMD16<Float>(repeating: 65536) + small(v & 0xFFFF)
 }
 
 /// ``code(_:zeroPoint:)`` on 16 lanes, the same steps as vector operations.
