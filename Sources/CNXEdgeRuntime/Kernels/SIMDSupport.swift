@@ -26,6 +26,16 @@ func multiplyAdd(_ acc: SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> S
     #endif
 }
 
+/// ``multiplyAdd(_:_:_:)-(SIMD8<Float>,_,_)`` on 16 lanes.
+@inline(__always)
+func multiplyAdd(_ acc: SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+    #if arch(arm64) || CNX_FMA
+    return acc.addingProduct(a, b)
+    #else
+    return acc + a * b
+    #endif
+}
+
 /// Scalar `acc + a · b` rounded exactly as one lane of the vector ``multiplyAdd(_:_:_:)``.
 @inline(__always)
 func multiplyAdd(_ acc: Float, _ a: Float, _ b: Float) -> Float {
