@@ -3,9 +3,9 @@ import _CNXEdgeTestSupport
 @testable import CNXEdgeRuntime
 
 /// `u8PointwiseGEMM` (the swift backend's int8 1x1 convolution), both kernels (int16 pairs on
-/// `pmaddwd` and exact float) in every build, bit-exactly against an integer reference: int32
-/// sums, then each epilogue as separate IEEE float operations. N and K around the
-/// 16-wide panels and 4-input groups (K not a multiple of 4, N not a multiple of 16, primes), 1 to
+/// `pmaddwd`, on packed and on pre-widened weights, and exact float) in every build, bit-exactly
+/// against an integer reference: int32 sums, then each epilogue as separate IEEE float operations.
+/// N and K around the 16-wide panels and 4-input groups (K not a multiple of 4, N not a multiple of 16, primes), 1 to
 /// 9 rows (around the 4- and 6-row tiles), row counts across the int16 kernel's row blocks (4-row
 /// tiles that fit 160 KB of broadcast activations: 8 rows at K = 1280) and the float kernel's
 /// 128-channel float blocks, row ranges starting mid-tile, padded input rows, full-range weights
@@ -46,8 +46,12 @@ struct Int8SwiftGEMMTests {
         let packed = PackedInt8PointwiseWeights(weights: weights, bias: bias, outputChannels: n, inputChannels: k)
         let acc = reference(input, stride: stride, m: m, n: n, k: k, weights: weights, bias: bias)
         let rows = rows ?? 0..<m
-        let cases = Int8GEMMKernel.allCases.flatMap { kernel in Kind.allCases.map { (kernel, $0) } }
-        for (kernel, kind) in cases {
+        // Each kernel on weights as packed and, for the int16 kernel, widened once beforehand.
+        let widened = packed.withInt16Pairs()
+        let cases = Int8GEMMKernel.allCases.flatMap { kernel in Kind.allCases.flatMap { kind in
+            [(kernel, kind, packed, "packed")] + (kernel == .int16Pairs ? [(kernel, kind, widened, "widened")] : [])
+        } }
+        for (kernel, kind, weights, form) in cases {
             var f = [Float](repeating: -12345, count: m * n), u = [UInt8](repeating: 0xA5, count: m * n)
             if kind == .floatResidual { f = residual }
             input.withUnsafeBufferPointer { x in
@@ -61,7 +65,7 @@ struct Int8SwiftGEMMTests {
                                 case .codes: .codes(scale: s.baseAddress!, zeroPoint: zeroPoint, table: nil, output: uo.baseAddress!)
                                 case .table: .codes(scale: s.baseAddress!, zeroPoint: zeroPoint, table: t.baseAddress!, output: uo.baseAddress!)
                                 }
-                                u8PointwiseGEMM(input: x.baseAddress!, inputStride: stride, rows: rows, weights: packed,
+                                u8PointwiseGEMM(input: x.baseAddress!, inputStride: stride, rows: rows, weights: weights,
                                                 epilogue: epilogue, kernel: kernel)
                             }
                         }
@@ -81,7 +85,7 @@ struct Int8SwiftGEMMTests {
                     if !ok { wrong += 1; if first.isEmpty { first = "row \(r) column \(o)" } }
                 }
             }
-            #expect(wrong == 0, "\(kernel) \(kind) m \(m) n \(n) k \(k) rows \(rows): \(wrong) wrong, first \(first)")
+            #expect(wrong == 0, "\(kernel) (\(form)) \(kind) m \(m) n \(n) k \(k) rows \(rows): \(wrong) wrong, first \(first)")
         }
     }
 

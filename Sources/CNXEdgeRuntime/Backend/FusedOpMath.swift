@@ -74,7 +74,7 @@ enum FusedOpMath {
 /// An int8 convolution as both backends run it: packed weights (borrowed from a `.cnx` file or
 /// packed from the graph's values) and its epilogue multipliers (``Int8Math``).
 struct Int8Conv {
-    let weights: PackedInt8PointwiseWeights
+    private(set) var weights: PackedInt8PointwiseWeights
     let multipliers: AlignedFloatBuffer
 
     /// Op constants `w` (int8), `b` (int32) and `int8.weightScale` of `graph`, for an input of
@@ -98,6 +98,13 @@ struct Int8Conv {
 }
 
 extension Int8Conv {
+    /// This convolution with its weights widened once to int16 pairs (``PackedInt8PointwiseWeights/withInt16Pairs()``).
+    func withInt16Pairs() -> Int8Conv {
+        var copy = self
+        copy.weights = weights.withInt16Pairs()
+        return copy
+    }
+
     /// The int8 convolution of `op` if it has one (an int8 1x1 + GELU, 1x1 or downsample), with
     /// its epilogue multipliers for its input's and output's scales, and the 1x1 + GELU's table.
     static func of(_ op: FusedOp, in graph: Graph) -> (conv: Int8Conv, table: [UInt8]?)? {

@@ -142,7 +142,9 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
             return PackedDepthwiseWeights(weights: values(w), bias: values(b), channels: c)
         }
         prepared = graph.ops.map { op in
-            if let (conv, table) = Int8Conv.of(op, in: graph) {
+            if let (found, table) = Int8Conv.of(op, in: graph) {
+                // The int16-pair GEMM reads weights widened once here rather than on every call.
+                let conv = Int8GEMMKernel.preferred == .int16Pairs ? found.withInt16Pairs() : found
                 switch op {
                 case let .pointwiseGELU(p): return .int8PointwiseGELU(p, conv, table: table!)
                 case let .pointwise(p): return .int8Pointwise(p, conv)
