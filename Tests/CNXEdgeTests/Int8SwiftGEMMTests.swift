@@ -5,10 +5,10 @@ import _CNXEdgeTestSupport
 /// `u8PointwiseGEMM` (the swift backend's int8 1x1 convolution), both kernels (int16 pairs on
 /// `pmaddwd`, on packed and on pre-widened weights, and exact float) in every build, bit-exactly
 /// against an integer reference: int32 sums, then each epilogue as separate IEEE float operations.
-/// N and K around the 16-wide panels and 4-input groups (K not a multiple of 4, N not a multiple of 16, primes), 1 to
-/// 9 rows (around the 4- and 6-row tiles), row counts across the int16 kernel's row blocks (4-row
-/// tiles that fit 160 KB of broadcast activations: 8 rows at K = 1280) and the float kernel's
-/// 128-channel float blocks, row ranges starting mid-tile, padded input rows, full-range weights
+/// N and K around the 16-wide panels and 4-input groups (K not a multiple of 4, N not a multiple
+/// of 16, primes), 1 to 9 rows (around the 4- and 6-row tiles), row counts across the int16
+/// kernel's row blocks (4-row tiles that fit 160 KB of broadcast activations: 8 rows at K = 1280)
+/// and the float kernel's 128-channel float blocks, row ranges starting mid-tile, padded input rows, full-range weights
 /// (-128...127) and codes (0...255), and sums past 2²⁴.
 @Suite("Int8 swift GEMM vs integer reference")
 struct Int8SwiftGEMMTests {

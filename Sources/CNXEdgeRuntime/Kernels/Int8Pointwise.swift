@@ -112,8 +112,10 @@ enum Int8GEMMKernel: CaseIterable {
     /// and add into one `vpdpwssd`), ``exactFloat`` elsewhere. On the x86-64 SSE2 baseline LLVM does
     /// not form `pmaddwd` in the tile kernel (it scalarizes it, ~4x slower than the float kernel),
     /// and the arm64 code generation of the int16 kernel has not been measured. (Tiles of 4 rows x
-    /// 32 outputs on AVX-512's 32 registers, and of 6 x 32 on 512-bit vectors, measured 3% and 12%
-    /// slower on Atto than this 4 x 16 tile on Zen 5.)
+    /// 32 outputs on AVX-512's 32 registers, and of 6 x 32 on 512-bit `vpdpwssd`, measured 3% and
+    /// 12% slower on int8 Atto than this 4 x 16 tile on Zen 5; the 6 x 32 tile still 4% slower with
+    /// the weights widened once. Its 64-byte broadcast activations cost more than the wider
+    /// multiply-adds save.)
     static var preferred: Int8GEMMKernel {
         #if CNX_FMA
         .int16Pairs
