@@ -5,8 +5,9 @@ import _CNXEdgeTestSupport
 @testable import CNXEdgeRuntime
 
 /// Each `__swift` kernel against its float64 definition in ``ReferenceOps``, by normalised error,
-/// over shapes around the tile sizes (16-column panels, 2- or 6-row tiles, 8-channel vectors, the
-/// 4-pixel depthwise strip) and the 7x7 borders; plus bit-identity under different row splits.
+/// over shapes around the tile sizes (16-column panels, 2-, 6- or 12-row tiles, 8- and 16-channel
+/// vectors, the 4-pixel depthwise strip) and the 7x7 borders; plus bit-identity under different row
+/// splits.
 @Suite("Kernels vs float64 reference")
 struct KernelTests {
     static let tolerance = 1e-5
@@ -139,7 +140,7 @@ struct KernelTests {
     // MARK: Depthwise 7x7
 
     @Test("f32-dwconv7x7: tiny images, 7x7 borders, channels around the vector width",
-          arguments: [(1, 1), (2, 3), (3, 2), (7, 7), (8, 9), (5, 14), (4, 15)], [1, 5, 8, 13, 37, 40])
+          arguments: [(1, 1), (2, 3), (3, 2), (7, 7), (8, 9), (5, 14), (4, 15)], [1, 5, 8, 13, 17, 37, 40, 88])
     func depthwise(size: (Int, Int), channels c: Int) {
         let (h, w) = size
         var g = SeededGenerator(seed: UInt64(h * 100 + w * 10 + c))

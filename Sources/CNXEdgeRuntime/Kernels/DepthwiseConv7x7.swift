@@ -7,7 +7,8 @@
 /// order does not depend on `outputRows` or on which code path covers the pixel, so splitting rows
 /// across threads gives identical results. Never allocates.
 ///
-/// Vectorised over channels, eight at a time (a scalar loop takes the `channels % 8` rest).
+/// Vectorised over channels, 16 at a time on `CNX_AVX512` builds, then eight at a time (a scalar
+/// loop takes the `channels % 8` rest).
 /// Interior pixels, whose 7 columns of taps are all inside the image, go 8 (fused builds) or 4 at a
 /// time through a branch-free strip (`f32-dwconv7x7-{8,4}px__swift`); border pixels use per-pixel
 /// tap bounds.
@@ -45,56 +46,71 @@ struct DepthwiseGeometry {
     let height: Int, width: Int, channels: Int, paddedChannels: Int
     let taps: UnsafePointer<Float>
     let bias: UnsafePointer<Float>
-    /// Channels covered by whole vectors.
-    var vectorChannels: Int { channels & ~7 }
 }
 
 /// Output pixels `(y, x ..< x + pixels)` (`pixels` 4 or 8, a literal so the unused half folds
 /// away), all of whose tap columns are inside the image: no bounds inside the tap loop, one weight
-/// load per tap shared by the strip's pixels.
+/// load per tap shared by the strip's pixels. Channels go 16 at a time on `CNX_AVX512` builds
+/// (512-bit vectors), then 8 at a time, then one at a time; every lane gets the same operations.
 @inline(__always)
 private func depthwiseStrip(_ g: DepthwiseGeometry, pixels: Int, y: Int, x: Int, ky0: Int, ky1: Int) {
-    let c = g.channels, cp = g.paddedChannels
+    var cb = 0
+    #if CNX_AVX512
+    cb = depthwiseStripChannels(g, SIMD16<Float>.self, pixels: pixels, y: y, x: x, ky0: ky0, ky1: ky1, from: cb)
+    #endif
+    cb = depthwiseStripChannels(g, SIMD8<Float>.self, pixels: pixels, y: y, x: x, ky0: ky0, ky1: ky1, from: cb)
+    if cb < g.channels {
+        for j in 0..<pixels { depthwiseScalarChannels(g, y: y, x: x + j, ky0: ky0, ky1: ky1, kx0: 0, kx1: 7, from: cb) }
+    }
+}
+
+/// ``depthwiseStrip(_:pixels:y:x:ky0:ky1:)`` for the channel vectors of `V` that fit from channel
+/// `from`; returns the first channel not done.
+@inline(__always)
+private func depthwiseStripChannels<V: SIMD>(
+    _ g: DepthwiseGeometry, _: V.Type, pixels: Int, y: Int, x: Int, ky0: Int, ky1: Int, from: Int
+) -> Int where V.Scalar == Float {
+    let c = g.channels, cp = g.paddedChannels, lanes = V.scalarCount
     let out = g.output + (y * g.width + x) * c
     let firstIn = g.input + (x - 3) * c
-    var cb = 0
-    while cb < g.vectorChannels {
-        let b = load8(g.bias + cb)
+    @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+    @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+    var cb = from
+    while cb + lanes <= c {
+        let b = load(g.bias + cb)
         var o0 = b, o1 = b, o2 = b, o3 = b, o4 = b, o5 = b, o6 = b, o7 = b
         for ky in ky0..<ky1 {
             // Wrapping arithmetic: offsets are in bounds by construction (rows ky0..<ky1, interior x).
             let row = firstIn + ((y &+ ky &- 3) &* g.width &* c &+ cb)
             let w = g.taps + (ky &* 7 &* cp &+ cb)
             for kx in 0..<7 {
-                let wv = load8(w + kx &* cp)
+                let wv = load(w + kx &* cp)
                 let p = row + kx &* c
-                o0 = multiplyAdd(o0, load8(p), wv)
-                o1 = multiplyAdd(o1, load8(p + c), wv)
-                o2 = multiplyAdd(o2, load8(p + 2 &* c), wv)
-                o3 = multiplyAdd(o3, load8(p + 3 &* c), wv)
+                o0 = vectorMultiplyAdd(o0, load(p), wv)
+                o1 = vectorMultiplyAdd(o1, load(p + c), wv)
+                o2 = vectorMultiplyAdd(o2, load(p + 2 &* c), wv)
+                o3 = vectorMultiplyAdd(o3, load(p + 3 &* c), wv)
                 if pixels > 4 {
-                    o4 = multiplyAdd(o4, load8(p + 4 &* c), wv)
-                    o5 = multiplyAdd(o5, load8(p + 5 &* c), wv)
-                    o6 = multiplyAdd(o6, load8(p + 6 &* c), wv)
-                    o7 = multiplyAdd(o7, load8(p + 7 &* c), wv)
+                    o4 = vectorMultiplyAdd(o4, load(p + 4 &* c), wv)
+                    o5 = vectorMultiplyAdd(o5, load(p + 5 &* c), wv)
+                    o6 = vectorMultiplyAdd(o6, load(p + 6 &* c), wv)
+                    o7 = vectorMultiplyAdd(o7, load(p + 7 &* c), wv)
                 }
             }
         }
-        store8(o0, out + cb)
-        store8(o1, out + c + cb)
-        store8(o2, out + 2 * c + cb)
-        store8(o3, out + 3 * c + cb)
+        store(o0, out + cb)
+        store(o1, out + c + cb)
+        store(o2, out + 2 * c + cb)
+        store(o3, out + 3 * c + cb)
         if pixels > 4 {
-            store8(o4, out + 4 * c + cb)
-            store8(o5, out + 5 * c + cb)
-            store8(o6, out + 6 * c + cb)
-            store8(o7, out + 7 * c + cb)
+            store(o4, out + 4 * c + cb)
+            store(o5, out + 5 * c + cb)
+            store(o6, out + 6 * c + cb)
+            store(o7, out + 7 * c + cb)
         }
-        cb += 8
+        cb += lanes
     }
-    if cb < c {
-        for j in 0..<pixels { depthwiseScalarChannels(g, y: y, x: x + j, ky0: ky0, ky1: ky1, kx0: 0, kx1: 7, from: cb) }
-    }
+    return cb
 }
 
 /// `f32-dwconv7x7-4px__swift`.
@@ -119,44 +135,61 @@ let depthwiseStripPixels = 4
 #endif
 
 /// Output pixel `(y, x)` anywhere, with its own column bounds. Four channel vectors at a time so
-/// the four accumulation chains overlap.
+/// the four accumulation chains overlap (of 16 lanes on `CNX_AVX512` builds, then of 8), then one
+/// vector at a time, then one channel at a time.
 @inline(__always)
 private func depthwisePixel(_ g: DepthwiseGeometry, y: Int, x: Int, ky0: Int, ky1: Int) {
-    let c = g.channels, cp = g.paddedChannels
     let kx0 = max(0, 3 - x), kx1 = min(7, g.width + 3 - x)
-    let out = g.output + (y * g.width + x) * c
     var cb = 0
-    while cb + 32 <= g.vectorChannels {
-        var o0 = load8(g.bias + cb), o1 = load8(g.bias + cb + 8)
-        var o2 = load8(g.bias + cb + 16), o3 = load8(g.bias + cb + 24)
+    #if CNX_AVX512
+    cb = depthwisePixelChannels(g, SIMD16<Float>.self, y: y, x: x, ky0: ky0, ky1: ky1, kx0: kx0, kx1: kx1, from: cb)
+    #endif
+    cb = depthwisePixelChannels(g, SIMD8<Float>.self, y: y, x: x, ky0: ky0, ky1: ky1, kx0: kx0, kx1: kx1, from: cb)
+    if cb < g.channels { depthwiseScalarChannels(g, y: y, x: x, ky0: ky0, ky1: ky1, kx0: kx0, kx1: kx1, from: cb) }
+}
+
+/// ``depthwisePixel(_:y:x:ky0:ky1:)`` for the channel vectors of `V` that fit from channel `from`
+/// (four at a time, then one at a time); returns the first channel not done.
+@inline(__always)
+private func depthwisePixelChannels<V: SIMD>(
+    _ g: DepthwiseGeometry, _: V.Type, y: Int, x: Int, ky0: Int, ky1: Int, kx0: Int, kx1: Int, from: Int
+) -> Int where V.Scalar == Float {
+    let c = g.channels, cp = g.paddedChannels, lanes = V.scalarCount
+    let out = g.output + (y * g.width + x) * c
+    @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+    @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+    var cb = from
+    while cb + 4 * lanes <= c {
+        var o0 = load(g.bias + cb), o1 = load(g.bias + cb + lanes)
+        var o2 = load(g.bias + cb + 2 * lanes), o3 = load(g.bias + cb + 3 * lanes)
         for ky in ky0..<ky1 {
             for kx in kx0..<kx1 {
                 let p = g.input + (((y &+ ky &- 3) &* g.width &+ x &+ kx &- 3) &* c &+ cb)
                 let w = g.taps + ((ky &* 7 &+ kx) &* cp &+ cb)
-                o0 = multiplyAdd(o0, load8(p), load8(w))
-                o1 = multiplyAdd(o1, load8(p + 8), load8(w + 8))
-                o2 = multiplyAdd(o2, load8(p + 16), load8(w + 16))
-                o3 = multiplyAdd(o3, load8(p + 24), load8(w + 24))
+                o0 = vectorMultiplyAdd(o0, load(p), load(w))
+                o1 = vectorMultiplyAdd(o1, load(p + lanes), load(w + lanes))
+                o2 = vectorMultiplyAdd(o2, load(p + 2 &* lanes), load(w + 2 &* lanes))
+                o3 = vectorMultiplyAdd(o3, load(p + 3 &* lanes), load(w + 3 &* lanes))
             }
         }
-        store8(o0, out + cb)
-        store8(o1, out + cb + 8)
-        store8(o2, out + cb + 16)
-        store8(o3, out + cb + 24)
-        cb += 32
+        store(o0, out + cb)
+        store(o1, out + cb + lanes)
+        store(o2, out + cb + 2 * lanes)
+        store(o3, out + cb + 3 * lanes)
+        cb += 4 * lanes
     }
-    while cb < g.vectorChannels {
-        var o = load8(g.bias + cb)
+    while cb + lanes <= c {
+        var o = load(g.bias + cb)
         for ky in ky0..<ky1 {
             for kx in kx0..<kx1 {
                 let p = g.input + (((y &+ ky &- 3) &* g.width &+ x &+ kx &- 3) &* c &+ cb)
-                o = multiplyAdd(o, load8(p), load8(g.taps + ((ky &* 7 &+ kx) &* cp &+ cb)))
+                o = vectorMultiplyAdd(o, load(p), load(g.taps + ((ky &* 7 &+ kx) &* cp &+ cb)))
             }
         }
-        store8(o, out + cb)
-        cb += 8
+        store(o, out + cb)
+        cb += lanes
     }
-    if cb < c { depthwiseScalarChannels(g, y: y, x: x, ky0: ky0, ky1: ky1, kx0: kx0, kx1: kx1, from: cb) }
+    return cb
 }
 
 /// Channels `from ..< channels` of pixel `(y, x)` one at a time, in the same tap order and with the

@@ -65,12 +65,12 @@ func f32PointwiseTile12x16(
     var kk = 0
     while kk < k {
         let w = UnsafeRawPointer(panel + kk &* 16).loadUnaligned(as: SIMD16<Float>.self)
-        c0 = multiplyAdd(c0, SIMD16(repeating: a0[kk]), w); c1 = multiplyAdd(c1, SIMD16(repeating: a1[kk]), w)
-        c2 = multiplyAdd(c2, SIMD16(repeating: a2[kk]), w); c3 = multiplyAdd(c3, SIMD16(repeating: a3[kk]), w)
-        c4 = multiplyAdd(c4, SIMD16(repeating: a4[kk]), w); c5 = multiplyAdd(c5, SIMD16(repeating: a5[kk]), w)
-        c6 = multiplyAdd(c6, SIMD16(repeating: a6[kk]), w); c7 = multiplyAdd(c7, SIMD16(repeating: a7[kk]), w)
-        c8 = multiplyAdd(c8, SIMD16(repeating: a8[kk]), w); c9 = multiplyAdd(c9, SIMD16(repeating: a9[kk]), w)
-        c10 = multiplyAdd(c10, SIMD16(repeating: a10[kk]), w); c11 = multiplyAdd(c11, SIMD16(repeating: a11[kk]), w)
+        c0 = vectorMultiplyAdd(c0, SIMD16(repeating: a0[kk]), w); c1 = vectorMultiplyAdd(c1, SIMD16(repeating: a1[kk]), w)
+        c2 = vectorMultiplyAdd(c2, SIMD16(repeating: a2[kk]), w); c3 = vectorMultiplyAdd(c3, SIMD16(repeating: a3[kk]), w)
+        c4 = vectorMultiplyAdd(c4, SIMD16(repeating: a4[kk]), w); c5 = vectorMultiplyAdd(c5, SIMD16(repeating: a5[kk]), w)
+        c6 = vectorMultiplyAdd(c6, SIMD16(repeating: a6[kk]), w); c7 = vectorMultiplyAdd(c7, SIMD16(repeating: a7[kk]), w)
+        c8 = vectorMultiplyAdd(c8, SIMD16(repeating: a8[kk]), w); c9 = vectorMultiplyAdd(c9, SIMD16(repeating: a9[kk]), w)
+        c10 = vectorMultiplyAdd(c10, SIMD16(repeating: a10[kk]), w); c11 = vectorMultiplyAdd(c11, SIMD16(repeating: a11[kk]), w)
         kk &+= 1
     }
     @inline(__always) func finish(_ i: Int, _ c: SIMD16<Float>) {

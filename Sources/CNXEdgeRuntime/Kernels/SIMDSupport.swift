@@ -26,13 +26,14 @@ func multiplyAdd(_ acc: SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> S
     #endif
 }
 
-/// ``multiplyAdd(_:_:_:)-(SIMD8<Float>,_,_)`` on 16 lanes.
+/// `acc + a · b` on any float vector, fused or not according to ``fusedMultiplyAdd`` (what
+/// ``multiplyAdd(_:_:_:)-(SIMD8<Float>,_,_)`` is for `SIMD8`).
 @inline(__always)
-func multiplyAdd(_ acc: SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+func vectorMultiplyAdd<V: SIMD>(_ acc: V, _ a: V, _ b: V) -> V where V.Scalar == Float {
     #if arch(arm64) || CNX_FMA
-    return acc.addingProduct(a, b)
+    acc.addingProduct(a, b)
     #else
-    return acc + a * b
+    acc + a * b
     #endif
 }
 
