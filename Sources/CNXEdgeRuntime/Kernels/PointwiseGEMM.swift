@@ -25,8 +25,9 @@ let pointwiseWeightBlockBytes = 192 * 1024
 /// it, so the result does not depend on how rows are split across threads (split on multiples of
 /// ``pointwiseRowTile`` for the least redundant work). Never allocates.
 ///
-/// Work is done by the register-blocked tiles `f32PointwiseTile12x16` (`CNX_AVX512` builds),
-/// `f32PointwiseTile6x16` (fused builds, and remainders of 3 to 6 rows there) and
+/// Work is done by the register-blocked tiles `f32PointwiseTile14x16` and `f32PointwiseTile7x16`
+/// (`CNX_AVX512` builds, the latter for remainders of 3 to 7 rows), `f32PointwiseTile6x16` (other
+/// fused builds) and
 /// `f32PointwiseTile2x16` (other builds, and one- or two-row remainders): rows in tiles, columns in
 /// 16-wide panels, panels in groups of about ``pointwiseWeightBlockBytes``.
 public func f32PointwiseGEMM(
@@ -58,11 +59,15 @@ public func f32PointwiseGEMM(
                 let res = residual.map { $0 + offset }
                 // A remainder of one or two rows takes the 2-row tile: same operations per element,
                 // a third of the 6-row tile's time.
-                if tileRows == 12 && m > 6 {
-                    f32PointwiseTile12x16(
+                if tileRows == 14 && m > 7 {
+                    f32PointwiseTile14x16(
                         a: a, k: k, rows: m, panel: panel, bias: bias + col, epilogue: epilogue, residual: res,
                         output: output + offset, stride: n, columns: min(width, n - col))
-                } else if tileRows >= 6 && m > 2 {
+                } else if tileRows == 14 && m > 2 {
+                    f32PointwiseTile7x16(
+                        a: a, k: k, rows: m, panel: panel, bias: bias + col, epilogue: epilogue, residual: res,
+                        output: output + offset, stride: n, columns: min(width, n - col))
+                } else if tileRows == 6 && m > 2 {
                     f32PointwiseTile6x16(
                         a: a, k: k, rows: m, panel: panel, bias: bias + col, epilogue: epilogue, residual: res,
                         output: output + offset, stride: n, columns: min(width, n - col))

@@ -1,5 +1,5 @@
 // The register-blocked tile behind ``f32PointwiseGEMM(input:rows:weights:epilogue:residual:output:)``:
-// `f32-pwconv-{none,gelu,residual}-{2,6,12}x16__swift`.
+// `f32-pwconv-{none,gelu,residual}-{2,6,7,14}x16__swift`.
 //
 // One call computes up to `pointwiseRowTile` rows × one 16-column panel over the whole reduction,
 // with the accumulators (2 `SIMD8<Float>` per row) in registers, then applies the epilogue and stores.
@@ -8,14 +8,14 @@
 // whatever the tile's position, its number of valid rows or columns, or the caller's row range.
 // Rows past the valid ones repeat the last valid row's input and are never stored.
 
-/// Rows per tile: 12 on `CNX_AVX512` builds (``f32PointwiseTile12x16(a:k:rows:panel:bias:epilogue:residual:output:stride:columns:)``),
+/// Rows per tile: 14 on `CNX_AVX512` builds (``wideTile(tileRows:a:k:rows:panel:bias:epilogue:residual:output:stride:columns:)``),
 /// 6 where the multiply-add is fused (12 accumulators + 2 weight vectors + 1
 /// broadcast fill the 16 AVX2 registers; arm64 has 32), else 2. Without fusion the target may be
 /// baseline SSE2, where each `SIMD8` takes two of the 16 registers: 2x16 is the largest tile that
 /// does not spill there. Measured on Zen 5 (GFLOP/s, one core, 784x320x80): SSE2 2x16 49,
 /// 4x16 25; AVX2 unfused 2x16 103, 4x16 115; AVX2 + FMA 6x16 132.
 #if CNX_AVX512
-let pointwiseRowTile = 12
+let pointwiseRowTile = 14
 #elseif arch(arm64) || CNX_FMA
 let pointwiseRowTile = 6
 #else
@@ -44,40 +44,72 @@ func f32PointwiseTile6x16(
                   residual: residual, output: output, stride: stride, columns: columns)
 }
 
-/// `f32-pwconv-12x16__swift`: ``pointwiseTile(tileRows:a:k:rows:panel:bias:epilogue:residual:output:stride:columns:)``
-/// for 12 rows on 512-bit vectors (`CNX_AVX512` builds: 12 `SIMD16<Float>` accumulators, one
-/// weight vector fill 13 of the 32 registers; the broadcasts are memory operands). Each element gets
-/// the same operations in the same order as in the other tiles. Measured on Zen 5 (one core, the
-/// four 1x1 convolutions of int8 Atto's float stage 3, 49x320 -> 1280 and back): 1.2-1.5x faster
-/// per op than the 6x16 tile on the same build.
+/// `f32-pwconv-14x16__swift`: ``wideTile(tileRows:a:k:rows:panel:bias:epilogue:residual:output:stride:columns:)``
+/// for 14 rows.
 @inline(never)
-func f32PointwiseTile12x16(
-    a: UnsafePointer<Float>, k: Int, rows m: Int, panel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+func f32PointwiseTile14x16(
+    a: UnsafePointer<Float>, k: Int, rows: Int, panel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
     epilogue: PointwiseEpilogue, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
     stride: Int, columns: Int
 ) {
+    wideTile(tileRows: 14, a: a, k: k, rows: rows, panel: panel, bias: bias, epilogue: epilogue,
+             residual: residual, output: output, stride: stride, columns: columns)
+}
+
+/// `f32-pwconv-7x16__swift`: ``wideTile(tileRows:a:k:rows:panel:bias:epilogue:residual:output:stride:columns:)``
+/// for 7 rows (remainders of 3 to 7 rows).
+@inline(never)
+func f32PointwiseTile7x16(
+    a: UnsafePointer<Float>, k: Int, rows: Int, panel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    epilogue: PointwiseEpilogue, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+    stride: Int, columns: Int
+) {
+    wideTile(tileRows: 7, a: a, k: k, rows: rows, panel: panel, bias: bias, epilogue: epilogue,
+             residual: residual, output: output, stride: stride, columns: columns)
+}
+
+/// ``pointwiseTile(tileRows:a:k:rows:panel:bias:epilogue:residual:output:stride:columns:)`` on
+/// 512-bit vectors for `CNX_AVX512` builds: one `SIMD16<Float>` accumulator per row, `tileRows` 7
+/// or 14 (a literal; 14 accumulators and the weight vector fill 15 of the 32 registers, the
+/// broadcasts are memory operands). ConvNeXt's row counts at 224x224 (56², 28², 14², 7²) are all
+/// multiples of 7, so the tiles leave no 1- or 2-row remainder: Atto's 49-row stage 3 is three
+/// 14-row tiles and one 7-row tile. Each element gets the same operations in the same order as in
+/// the other tiles.
+@inline(__always)
+private func wideTile(
+    tileRows: Int, a: UnsafePointer<Float>, k: Int, rows m: Int, panel: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>, epilogue: PointwiseEpilogue, residual: UnsafePointer<Float>?,
+    output: UnsafeMutablePointer<Float>, stride: Int, columns: Int
+) {
     // Rows past the valid ones repeat the last valid row.
     @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { a + min(i, m - 1) &* k }
-    let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
-    let a6 = row(6), a7 = row(7), a8 = row(8), a9 = row(9), a10 = row(10), a11 = row(11)
+    let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5), a6 = row(6)
+    let a7 = row(7), a8 = row(8), a9 = row(9), a10 = row(10), a11 = row(11), a12 = row(12), a13 = row(13)
     let b = UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self)
-    var c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b
+    var c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b
+    var c7 = b, c8 = b, c9 = b, c10 = b, c11 = b, c12 = b, c13 = b
     var kk = 0
     while kk < k {
         let w = UnsafeRawPointer(panel + kk &* 16).loadUnaligned(as: SIMD16<Float>.self)
         c0 = vectorMultiplyAdd(c0, SIMD16(repeating: a0[kk]), w); c1 = vectorMultiplyAdd(c1, SIMD16(repeating: a1[kk]), w)
         c2 = vectorMultiplyAdd(c2, SIMD16(repeating: a2[kk]), w); c3 = vectorMultiplyAdd(c3, SIMD16(repeating: a3[kk]), w)
         c4 = vectorMultiplyAdd(c4, SIMD16(repeating: a4[kk]), w); c5 = vectorMultiplyAdd(c5, SIMD16(repeating: a5[kk]), w)
-        c6 = vectorMultiplyAdd(c6, SIMD16(repeating: a6[kk]), w); c7 = vectorMultiplyAdd(c7, SIMD16(repeating: a7[kk]), w)
-        c8 = vectorMultiplyAdd(c8, SIMD16(repeating: a8[kk]), w); c9 = vectorMultiplyAdd(c9, SIMD16(repeating: a9[kk]), w)
-        c10 = vectorMultiplyAdd(c10, SIMD16(repeating: a10[kk]), w); c11 = vectorMultiplyAdd(c11, SIMD16(repeating: a11[kk]), w)
+        c6 = vectorMultiplyAdd(c6, SIMD16(repeating: a6[kk]), w)
+        if tileRows > 7 {
+            c7 = vectorMultiplyAdd(c7, SIMD16(repeating: a7[kk]), w); c8 = vectorMultiplyAdd(c8, SIMD16(repeating: a8[kk]), w)
+            c9 = vectorMultiplyAdd(c9, SIMD16(repeating: a9[kk]), w); c10 = vectorMultiplyAdd(c10, SIMD16(repeating: a10[kk]), w)
+            c11 = vectorMultiplyAdd(c11, SIMD16(repeating: a11[kk]), w); c12 = vectorMultiplyAdd(c12, SIMD16(repeating: a12[kk]), w)
+            c13 = vectorMultiplyAdd(c13, SIMD16(repeating: a13[kk]), w)
+        }
         kk &+= 1
     }
     @inline(__always) func finish(_ i: Int, _ c: SIMD16<Float>) {
         if i < m { finishRow(c.lowHalf, c.highHalf, epilogue, residual.map { $0 + i &* stride }, output + i &* stride, columns) }
     }
-    finish(0, c0); finish(1, c1); finish(2, c2); finish(3, c3); finish(4, c4); finish(5, c5)
-    finish(6, c6); finish(7, c7); finish(8, c8); finish(9, c9); finish(10, c10); finish(11, c11)
+    finish(0, c0); finish(1, c1); finish(2, c2); finish(3, c3); finish(4, c4); finish(5, c5); finish(6, c6)
+    if tileRows > 7 {
+        finish(7, c7); finish(8, c8); finish(9, c9); finish(10, c10); finish(11, c11); finish(12, c12); finish(13, c13)
+    }
 }
 
 /// One tile. `a`: the tile's first input row (row `i` at `a + i·k`); `rows`: valid rows,
