@@ -531,17 +531,16 @@ private func exactFloats(_ acc: UnsafePointer<Int32>) -> SIMD16<Float> {
     return small(v &>> 16) * SIMD16<Float>(repeating: 65536) + small(v & 0xFFFF)
 }
 
-/// ``code(_:zeroPoint:)`` on 16 lanes, the same steps as vector operations.
+/// ``code(_:zeroPoint:)`` on 16 lanes, in five vector operations: clamp to `[−zp, 255 − zp]` (the
+/// same codes: rounding is monotonic and the bounds are integers), then add 1.5·2²³, which rounds to
+/// the nearest integer (ties to even) into the low mantissa bits, and the zero point, exactly;
+/// the code is the low byte of the sum's bits.
 @inline(__always)
 private func codes16(_ v: SIMD16<Float>, zeroPoint zp: Float) -> SIMD16<UInt8> {
-    let lo = SIMD16<Float>(repeating: -1 - zp), hi = SIMD16<Float>(repeating: 256 - zp)
-    let magic = SIMD16<Float>(repeating: 12_582_912)
+    let lo = SIMD16<Float>(repeating: -zp), hi = SIMD16<Float>(repeating: 255 - zp)
     var c = v.replacing(with: lo, where: v .< lo)
     c = c.replacing(with: hi, where: c .> hi)
-    var r = (c + magic) - magic + SIMD16<Float>(repeating: zp)
-    r = r.replacing(with: 0, where: r .< 0)
-    r = r.replacing(with: 255, where: r .> 255)
-    let bits = unsafeBitCast(r + magic, to: SIMD16<UInt32>.self)
+    let bits = unsafeBitCast((c + SIMD16<Float>(repeating: 12_582_912)) + SIMD16<Float>(repeating: zp), to: SIMD16<UInt32>.self)
     var out = SIMD16<UInt8>()
     for j in 0..<16 { out[j] = UInt8(truncatingIfNeeded: bits[j]) }
     return out
