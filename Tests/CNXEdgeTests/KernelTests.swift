@@ -5,9 +5,9 @@ import _CNXEdgeTestSupport
 @testable import CNXEdgeRuntime
 
 /// Each `__swift` kernel against its float64 definition in ``ReferenceOps``, by normalised error,
-/// over shapes around the tile sizes (16-column panels, 2-, 6-, 7- or 14-row tiles, 8- and 16-channel
-/// vectors, the 4-pixel depthwise strip) and the 7x7 borders; plus bit-identity under different row
-/// splits.
+/// over shapes around the tile sizes (16-column panels, 2-, 6-, 7- or 14-row tiles, 8- and
+/// 16-channel vectors, the 4-pixel depthwise strip) and the 7x7 borders; plus bit-identity under
+/// different row splits.
 @Suite("Kernels vs float64 reference")
 struct KernelTests {
     static let tolerance = 1e-5
