@@ -73,40 +73,38 @@ private func depthwiseStripChannels<V: SIMD>(
     let c = g.channels, cp = g.paddedChannels, lanes = V.scalarCount
     let out = g.output + (y * g.width + x) * c
     let firstIn = g.input + (x - 3) * c
-    @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-    @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
     var cb = from
     while cb + lanes <= c {
-        let b = load(g.bias + cb)
+        let b: V = loadVector(g.bias + cb)
         var o0 = b, o1 = b, o2 = b, o3 = b, o4 = b, o5 = b, o6 = b, o7 = b
         for ky in ky0..<ky1 {
             // Wrapping arithmetic: offsets are in bounds by construction (rows ky0..<ky1, interior x).
             let row = firstIn + ((y &+ ky &- 3) &* g.width &* c &+ cb)
             let w = g.taps + (ky &* 7 &* cp &+ cb)
             for kx in 0..<7 {
-                let wv = load(w + kx &* cp)
+                let wv: V = loadVector(w + kx &* cp)
                 let p = row + kx &* c
-                o0 = vectorMultiplyAdd(o0, load(p), wv)
-                o1 = vectorMultiplyAdd(o1, load(p + c), wv)
-                o2 = vectorMultiplyAdd(o2, load(p + 2 &* c), wv)
-                o3 = vectorMultiplyAdd(o3, load(p + 3 &* c), wv)
+                o0 = vectorMultiplyAdd(o0, loadVector(p), wv)
+                o1 = vectorMultiplyAdd(o1, loadVector(p + c), wv)
+                o2 = vectorMultiplyAdd(o2, loadVector(p + 2 &* c), wv)
+                o3 = vectorMultiplyAdd(o3, loadVector(p + 3 &* c), wv)
                 if pixels > 4 {
-                    o4 = vectorMultiplyAdd(o4, load(p + 4 &* c), wv)
-                    o5 = vectorMultiplyAdd(o5, load(p + 5 &* c), wv)
-                    o6 = vectorMultiplyAdd(o6, load(p + 6 &* c), wv)
-                    o7 = vectorMultiplyAdd(o7, load(p + 7 &* c), wv)
+                    o4 = vectorMultiplyAdd(o4, loadVector(p + 4 &* c), wv)
+                    o5 = vectorMultiplyAdd(o5, loadVector(p + 5 &* c), wv)
+                    o6 = vectorMultiplyAdd(o6, loadVector(p + 6 &* c), wv)
+                    o7 = vectorMultiplyAdd(o7, loadVector(p + 7 &* c), wv)
                 }
             }
         }
-        store(o0, out + cb)
-        store(o1, out + c + cb)
-        store(o2, out + 2 * c + cb)
-        store(o3, out + 3 * c + cb)
+        storeVector(o0, out + cb)
+        storeVector(o1, out + c + cb)
+        storeVector(o2, out + 2 * c + cb)
+        storeVector(o3, out + 3 * c + cb)
         if pixels > 4 {
-            store(o4, out + 4 * c + cb)
-            store(o5, out + 5 * c + cb)
-            store(o6, out + 6 * c + cb)
-            store(o7, out + 7 * c + cb)
+            storeVector(o4, out + 4 * c + cb)
+            storeVector(o5, out + 5 * c + cb)
+            storeVector(o6, out + 6 * c + cb)
+            storeVector(o7, out + 7 * c + cb)
         }
         cb += lanes
     }
@@ -156,37 +154,35 @@ private func depthwisePixelChannels<V: SIMD>(
 ) -> Int where V.Scalar == Float {
     let c = g.channels, cp = g.paddedChannels, lanes = V.scalarCount
     let out = g.output + (y * g.width + x) * c
-    @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-    @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
     var cb = from
     while cb + 4 * lanes <= c {
-        var o0 = load(g.bias + cb), o1 = load(g.bias + cb + lanes)
-        var o2 = load(g.bias + cb + 2 * lanes), o3 = load(g.bias + cb + 3 * lanes)
+        var o0: V = loadVector(g.bias + cb), o1: V = loadVector(g.bias + cb + lanes)
+        var o2: V = loadVector(g.bias + cb + 2 * lanes), o3: V = loadVector(g.bias + cb + 3 * lanes)
         for ky in ky0..<ky1 {
             for kx in kx0..<kx1 {
                 let p = g.input + (((y &+ ky &- 3) &* g.width &+ x &+ kx &- 3) &* c &+ cb)
                 let w = g.taps + ((ky &* 7 &+ kx) &* cp &+ cb)
-                o0 = vectorMultiplyAdd(o0, load(p), load(w))
-                o1 = vectorMultiplyAdd(o1, load(p + lanes), load(w + lanes))
-                o2 = vectorMultiplyAdd(o2, load(p + 2 &* lanes), load(w + 2 &* lanes))
-                o3 = vectorMultiplyAdd(o3, load(p + 3 &* lanes), load(w + 3 &* lanes))
+                o0 = vectorMultiplyAdd(o0, loadVector(p), loadVector(w))
+                o1 = vectorMultiplyAdd(o1, loadVector(p + lanes), loadVector(w + lanes))
+                o2 = vectorMultiplyAdd(o2, loadVector(p + 2 &* lanes), loadVector(w + 2 &* lanes))
+                o3 = vectorMultiplyAdd(o3, loadVector(p + 3 &* lanes), loadVector(w + 3 &* lanes))
             }
         }
-        store(o0, out + cb)
-        store(o1, out + cb + lanes)
-        store(o2, out + cb + 2 * lanes)
-        store(o3, out + cb + 3 * lanes)
+        storeVector(o0, out + cb)
+        storeVector(o1, out + cb + lanes)
+        storeVector(o2, out + cb + 2 * lanes)
+        storeVector(o3, out + cb + 3 * lanes)
         cb += 4 * lanes
     }
     while cb + lanes <= c {
-        var o = load(g.bias + cb)
+        var o: V = loadVector(g.bias + cb)
         for ky in ky0..<ky1 {
             for kx in kx0..<kx1 {
                 let p = g.input + (((y &+ ky &- 3) &* g.width &+ x &+ kx &- 3) &* c &+ cb)
-                o = vectorMultiplyAdd(o, load(p), load(g.taps + ((ky &* 7 &+ kx) &* cp &+ cb)))
+                o = vectorMultiplyAdd(o, loadVector(p), loadVector(g.taps + ((ky &* 7 &+ kx) &* cp &+ cb)))
             }
         }
-        store(o, out + cb)
+        storeVector(o, out + cb)
         cb += lanes
     }
     return cb

@@ -287,10 +287,11 @@ private let broadcastBytes = 160 * 1024
 /// ``Int8GEMMKernel/int16Pairs``: ``u8PointwiseGEMM(input:inputStride:rows:weights:epilogue:)`` as
 /// an int16 GEMM with int32 accumulators on `pmaddwd` (16 exact multiply-adds per AVX2
 /// instruction, twice a float FMA's 8; uint8 · int8 `pmaddubsw` would saturate): a block of rows
-/// is written once as broadcast int16 activation pairs, each panel's weights widened to int16 pairs
-/// once per block, and tiles of 4 rows x 16 outputs summed by ``tileSums4(_:_:groups:bias:into:)``.
+/// is written once as broadcast int16 activation pairs, each panel's weights are read as int16
+/// pairs (``PackedInt8PointwiseWeights/int16Pairs``, or widened once per block when the weights
+/// have none), and tiles of 4 rows x 16 outputs summed by ``tileSums4(_:_:groups:bias:into:)``.
 /// Blocks hold as many 4-row tiles as fit ``broadcastBytes`` (at least one), so large K re-widens
-/// the weights more often. Codes are read as little-endian words (x86-64 and ARM64 both are).
+/// weights without pairs more often; tables are looked up per block (``Int8Epilogue/deferringTable``). Codes are read as little-endian words (x86-64 and ARM64 both are).
 /// Never allocates (its scratch, at most about max(160 KB, 64 bytes per input channel) plus 32
 /// bytes per input channel, is on the stack; the float kernel's is about as large).
 private func u8PointwiseGEMMPairs(input: UnsafePointer<UInt8>, inputStride: Int, rows: Range<Int>,
@@ -490,15 +491,14 @@ private func int8Epilogue(_ acc: UnsafePointer<Int32>, row m: Int, column c: Int
     case let .float(scale, output):
         let s = scale + c, o = output + m * n + c
         if lanes == 16 {
-            UnsafeMutableRawPointer(o).storeBytes(of: exactFloats(acc) * load16(s), as: SIMD16<Float>.self)
+            storeVector(exactFloats(acc) * loadVector(s), o)
         } else {
             for j in 0..<lanes { o[j] = Float(acc[j]) * s[j] }
         }
     case let .floatResidual(scale, output):
         let s = scale + c, o = output + m * n + c
         if lanes == 16 {
-            let r = UnsafeRawPointer(o).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(o).storeBytes(of: r + exactFloats(acc) * load16(s), as: SIMD16<Float>.self)
+            storeVector(loadVector(o) + exactFloats(acc) * loadVector(s), o)
         } else {
             for j in 0..<lanes { o[j] = o[j] + Float(acc[j]) * s[j] }
         }
@@ -507,16 +507,12 @@ private func int8Epilogue(_ acc: UnsafePointer<Int32>, row m: Int, column c: Int
         assert(table == nil, "int8Epilogue: a table reached the per-tile epilogue")
         let s = scale + c, zp = Float(zeroPoint), o = output + m * n + c
         if lanes == 16 {
-            UnsafeMutableRawPointer(o).storeBytes(of: codes16(exactFloats(acc) * load16(s), zeroPoint: zp), as: SIMD16<UInt8>.self)
+            UnsafeMutableRawPointer(o).storeBytes(of: codes16(exactFloats(acc) * loadVector(s), zeroPoint: zp), as: SIMD16<UInt8>.self)
         } else {
             for j in 0..<lanes { o[j] = code(Float(acc[j]) * s[j], zeroPoint: zp) }
         }
     }
 }
-
-/// 16 floats from `p`, no alignment required.
-@inline(__always)
-private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
 
 /// `Float(acc[j])` for 16 int32 lanes, rounded to nearest even like a hardware conversion, in
 /// vector code (a scalar loop here compiles to one `cvtsi2ss` per lane, and `SIMD16<Float>(_:)` of

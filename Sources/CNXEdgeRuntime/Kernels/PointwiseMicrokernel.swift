@@ -85,12 +85,12 @@ private func wideTile(
     @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { a + min(i, m - 1) &* k }
     let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5), a6 = row(6)
     let a7 = row(7), a8 = row(8), a9 = row(9), a10 = row(10), a11 = row(11), a12 = row(12), a13 = row(13)
-    let b = UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self)
+    let b: SIMD16<Float> = loadVector(bias)
     var c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b
     var c7 = b, c8 = b, c9 = b, c10 = b, c11 = b, c12 = b, c13 = b
     var kk = 0
     while kk < k {
-        let w = UnsafeRawPointer(panel + kk &* 16).loadUnaligned(as: SIMD16<Float>.self)
+        let w: SIMD16<Float> = loadVector(panel + kk &* 16)
         c0 = vectorMultiplyAdd(c0, SIMD16(repeating: a0[kk]), w); c1 = vectorMultiplyAdd(c1, SIMD16(repeating: a1[kk]), w)
         c2 = vectorMultiplyAdd(c2, SIMD16(repeating: a2[kk]), w); c3 = vectorMultiplyAdd(c3, SIMD16(repeating: a3[kk]), w)
         c4 = vectorMultiplyAdd(c4, SIMD16(repeating: a4[kk]), w); c5 = vectorMultiplyAdd(c5, SIMD16(repeating: a5[kk]), w)

@@ -19,15 +19,10 @@ let fusedMultiplyAdd = false
 /// `acc + a · b`, fused or not according to ``fusedMultiplyAdd``.
 @inline(__always)
 func multiplyAdd(_ acc: SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-    #if arch(arm64) || CNX_FMA
-    return acc.addingProduct(a, b)
-    #else
-    return acc + a * b
-    #endif
+    vectorMultiplyAdd(acc, a, b)
 }
 
-/// `acc + a · b` on any float vector, fused or not according to ``fusedMultiplyAdd`` (what
-/// ``multiplyAdd(_:_:_:)-(SIMD8<Float>,_,_)`` is for `SIMD8`).
+/// ``multiplyAdd(_:_:_:)-(SIMD8<Float>,_,_)`` on any float vector (`SIMD16` in the AVX-512 kernels).
 @inline(__always)
 func vectorMultiplyAdd<V: SIMD>(_ acc: V, _ a: V, _ b: V) -> V where V.Scalar == Float {
     #if arch(arm64) || CNX_FMA
@@ -50,17 +45,25 @@ func multiplyAdd(_ acc: Float, _ a: Float, _ b: Float) -> Float {
 @inline(__always)
 func splat(_ value: Float) -> SIMD8<Float> { SIMD8(repeating: value) }
 
+/// One vector of floats from `p` (its lane count from the context), no alignment required.
+@inline(__always)
+func loadVector<V: SIMD>(_ p: UnsafePointer<Float>) -> V where V.Scalar == Float {
+    UnsafeRawPointer(p).loadUnaligned(as: V.self)
+}
+
+/// Stores the vector `v` at `p`, no alignment required.
+@inline(__always)
+func storeVector<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>) where V.Scalar == Float {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+}
+
 /// Eight floats from `p`, no alignment required.
 @inline(__always)
-func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { loadVector(p) }
 
 /// Stores eight floats at `p`, no alignment required.
 @inline(__always)
-func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-}
+func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) { storeVector(v, p) }
 
 /// The first `count` floats at `p` (none if `count ≤ 0`, eight if `count ≥ 8`), the other lanes
 /// zero; reads nothing at or past `p + count`.
