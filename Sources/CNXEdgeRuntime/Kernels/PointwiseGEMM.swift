@@ -52,30 +52,22 @@ public func f32PointwiseGEMM(
         while r < rows.upperBound {
             let m = min(tileRows, rows.upperBound - r)
             let a = input + r * k
+            // The largest tile of this build that covers the m rows; a remainder of one or two rows
+            // takes the 2-row tile: same operations per element, a third of the 6-row tile's time.
+            let tile = if tileRows == 14 && m > 7 {
+                f32PointwiseTile14x16
+            } else if tileRows == 14 && m > 2 {
+                f32PointwiseTile7x16
+            } else if tileRows == 6 && m > 2 {
+                f32PointwiseTile6x16
+            } else {
+                f32PointwiseTile2x16
+            }
             for p in firstPanel..<endPanel {
                 let col = p * width
                 let offset = r * n + col
-                let panel = panels + p * panelFloats
-                let res = residual.map { $0 + offset }
-                // A remainder of one or two rows takes the 2-row tile: same operations per element,
-                // a third of the 6-row tile's time.
-                if tileRows == 14 && m > 7 {
-                    f32PointwiseTile14x16(
-                        a: a, k: k, rows: m, panel: panel, bias: bias + col, epilogue: epilogue, residual: res,
-                        output: output + offset, stride: n, columns: min(width, n - col))
-                } else if tileRows == 14 && m > 2 {
-                    f32PointwiseTile7x16(
-                        a: a, k: k, rows: m, panel: panel, bias: bias + col, epilogue: epilogue, residual: res,
-                        output: output + offset, stride: n, columns: min(width, n - col))
-                } else if tileRows == 6 && m > 2 {
-                    f32PointwiseTile6x16(
-                        a: a, k: k, rows: m, panel: panel, bias: bias + col, epilogue: epilogue, residual: res,
-                        output: output + offset, stride: n, columns: min(width, n - col))
-                } else {
-                    f32PointwiseTile2x16(
-                        a: a, k: k, rows: m, panel: panel, bias: bias + col, epilogue: epilogue, residual: res,
-                        output: output + offset, stride: n, columns: min(width, n - col))
-                }
+                tile(a, k, m, panels + p * panelFloats, bias + col, epilogue, residual.map { $0 + offset },
+                     output + offset, n, min(width, n - col))
             }
             r += tileRows
         }
