@@ -24,7 +24,7 @@ bench: build
 test: bootstrap
 	$(SWIFT) test $(TEST_FLAGS) $(SWIFT_CPU_FLAGS)
 ifneq ($(strip $(SWIFT_CPU_FLAGS)),)
-	$(SWIFT) test $(TEST_FLAGS) --scratch-path .build-portable --filter 'KernelTests|ReferenceModelTests|CLITests'
+	$(SWIFT) test $(TEST_FLAGS) --scratch-path .build-portable --filter 'KernelTests|Int8GRNRequantizeTests|ReferenceModelTests|CLITests'
 endif
 	$(SWIFT) test $(TEST_FLAGS) --disable-default-traits --scratch-path .build-notraits \
 		--filter 'ReferenceModelTests|CompiledModelTests|CLITests'

@@ -60,9 +60,9 @@ struct Int8FidelityTests {
         // As `cnx-edge compile` does: the sensitivity probe is the first calibration images.
         let sensitive = try Quantizer.sensitiveOps(graph, statistics: statistics, options: QuantizationOptions(),
                                                    inputs: Array(inputs.prefix(Quantizer.sensitivityProbeImages)), backend: Self.fastest)
-        // Stage 3's first block stands out on the calibration images (+19.7 dB when float); with
-        // it float, stage 3's second block gains +2.3 dB.
-        #expect(sensitive.ops == [44, 48], "blocks left float: \(sensitive.ops.sorted()), gains \(sensitive.gains)")
+        // Stage 3's first block stands out on the calibration images (+4.1 dB when float, GRNs
+        // folded); no other block gains 2 dB.
+        #expect(sensitive.ops == [44], "blocks left float: \(sensitive.ops.sorted()), gains \(sensitive.gains)")
         let quantized = try Quantizer.quantize(graph, statistics: statistics, options: QuantizationOptions(floatOps: sensitive.ops))
         // The issue's size target; the float block and the head store int8 weights (weight-only).
         let bytes = try ModelFileWriter.encode(quantized).count
@@ -83,7 +83,7 @@ struct Int8FidelityTests {
         // int8 must not cost more than 0.3 pt of top-1 ...
         #expect(f.int8Top1 >= f.fp32Top1 - 0.003 - 1e-9)
         // ... and the issue asks for |Δ| <= 0.3 pt. Measured: 2 of 300 images flip (99.33%), one
-        // of them (n03584829_iron, fp32's top-2 logits 0.002 apart, SQNR 49.6 dB median) to its
+        // of them (n03584829_iron, fp32's top-2 logits 0.002 apart, SQNR 51.4 dB median) to its
         // true label: int8 is one image (0.33 pt) *above* fp32. A 0.002 near-tie is decided by any
         // perturbation (~0.01 of logit noise at 50 dB); no int8 scheme holds it.
         withKnownIssue("int8 top-1 is 0.33 pt above fp32's (a 0.002-logit near-tie flips to the true label)", isIntermittent: true) {
@@ -113,5 +113,28 @@ struct Int8SyntheticFidelityTests {
         print("int8 fidelity \(size): float ops \(sensitive.ops.sorted()), agreement \(f.agreement), SQNR median \(f.sqnrMedian) min \(f.sqnrMin)")
         #expect(f.sqnrMedian >= medianTarget)
         #expect(f.sqnrMin >= 30)
+    }
+}
+
+/// GRN folded into the next 1x1 (``QuantizationOptions/foldGRN``, the default) against GRN's
+/// output quantized to uint8, on the synthetic Atto: the choice the scheme makes by measurement.
+@Suite("int8: GRN folded into the next 1x1")
+struct Int8GRNFoldTests {
+    @Test("folding GRN gains at least 1.5 dB of median logits SQNR over quantizing its output")
+    func foldGains() throws {
+        let (graph, _, statistics) = try Int8FidelityTests.calibrated("convnextv2_atto.safetensors", .atto)
+        let fp32 = try CompiledModel(graph: graph, backend: Int8FidelityTests.fastest())
+        var results: [Bool: Int8FidelityTests.Fidelity] = [:]
+        for fold in [false, true] {
+            let quantized = try Quantizer.quantize(graph, statistics: statistics, options: QuantizationOptions(foldGRN: fold))
+            // Folded: no GRN op is left, each int8 block's second 1x1 scales its input.
+            let grns = quantized.ops.filter { $0.kind == "grn" }.count
+            #expect(grns == (fold ? 0 : graph.ops.filter { $0.kind == "grn" }.count), "fold \(fold): \(grns) GRN ops")
+            results[fold] = try Int8FidelityTests.measure(fp32, try CompiledModel(graph: quantized, backend: Int8FidelityTests.fastest()))
+        }
+        let (plain, folded) = (results[false]!, results[true]!)
+        print("GRN fold, synthetic Atto: SQNR median \(plain.sqnrMedian) -> \(folded.sqnrMedian) dB, min \(plain.sqnrMin) -> \(folded.sqnrMin) dB")
+        #expect(folded.sqnrMedian >= plain.sqnrMedian + 1.5)
+        #expect(folded.sqnrMin >= plain.sqnrMin + 1.5)
     }
 }

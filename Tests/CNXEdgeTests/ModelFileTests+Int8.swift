@@ -100,13 +100,21 @@ struct ModelFileInt8Tests {
             }
         }
         // The Swift backend's int8 convolutions read the file's bytes where they are.
-        var borrowed = 0
+        var borrowed = 0, folded = 0
         for (i, op) in backend.prepared.enumerated() {
             let conv: Int8Conv, weight: TensorID, bias: TensorID
             switch (op, graph.ops[i]) {
             case let (.int8PointwiseGELU(_, c, _), .pointwiseGELU(p)): (conv, weight, bias) = (c, p.weight, p.bias)
             case let (.int8Pointwise(_, c), .pointwise(p)): (conv, weight, bias) = (c, p.weight, p.bias)
             case let (.int8Downsample(_, _, c), .downsample(p)): (conv, weight, bias) = (c, p.weight, p.bias)
+            case let (.int8FoldedPointwise(_, f), .pointwise(p)):
+                // A folded GRN's 1x1 reads its stored codes, steps, float bias and γ in place.
+                #expect(UnsafeRawPointer(f.codes.panels.base) == loaded.graph.packedConstants[p.weight]?.base)
+                #expect(UnsafeRawPointer(f.bias.base) == loaded.graph.packedConstants[p.bias]?.base)
+                #expect(UnsafeRawPointer(f.weightScale.base) == loaded.graph.packedConstants[p.int8!.weightScale]?.base)
+                #expect(UnsafeRawPointer(f.gamma.base) == loaded.graph.packedConstants[p.inputScale!.gamma]?.base)
+                folded += 1
+                continue
             default: continue
             }
             #expect(UnsafeRawPointer(conv.weights.panels.base) == loaded.graph.packedConstants[weight]?.base)
@@ -114,6 +122,8 @@ struct ModelFileInt8Tests {
             borrowed += 1
         }
         #expect(borrowed == graph.integerConstants.keys.filter { graph[$0].dataType == .int32 }.count)
+        #expect(folded > 0 && folded == graph.ops.filter { if case let .pointwise(p) = $0 { p.inputScale != nil } else { false } }.count,
+                "every int8 block's GRN is folded into its 1x1")
         // The float ops the quantizer kept (at least the head) store int8 weights, read in place too.
         let weightOnly = graph.ops.filter { if case let .head(p) = $0 { p.weightOnly != nil } else { false } }
         #expect(weightOnly.count == 1, "the head's weights are weight-only int8")
@@ -132,6 +142,8 @@ struct ModelFileInt8Tests {
             let name = backend.kernelName(for: op)
             switch op {
             case let .pointwiseGELU(p) where p.int8 != nil: #expect(name == "\(int8)-u8-table + u8-sumsq__swift")
+            case let .pointwise(p) where p.int8 != nil && p.inputScale != nil:
+                #expect(name.hasPrefix("f32-grn-scale + qs8-grn-requantize + \(int8)-f32") && name.hasSuffix("__swift"))
             case let .pointwise(p) where p.int8 != nil: #expect(name.hasPrefix("\(int8)-f32") && name.hasSuffix("__swift"))
             case let .downsample(p) where p.int8 != nil: #expect(name.hasSuffix("u8-patchify2x2 + \(int8)-f32__swift"))
             case let .grn(p) where Self.atto[p.input].dataType == .uint8: #expect(name == "u8-grn-affine + u8-channel-affine__swift")

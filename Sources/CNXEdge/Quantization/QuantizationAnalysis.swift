@@ -33,15 +33,20 @@ public enum QuantizationAnalysis {
         noise > 0 ? 10 * log10(signal / noise) : .infinity
     }
 
-    /// Per-op SQNR of `int8` against `fp32` (two compiled models of the same lowered graph, the
-    /// int8 one from ``Quantizer/quantize(_:statistics:options:)``) over `inputs`.
+    /// Per-op SQNR of `int8` against `fp32` (the fp32 graph and the int8 one that
+    /// ``Quantizer/quantize(_:statistics:options:)`` made of it) over `inputs`: one entry per op of
+    /// the int8 graph, matched to the fp32 op with the same output tensor and numbered as in the
+    /// fp32 graph (a GRN folded into its 1x1 has no entry of its own).
     public static func perOpSQNR(fp32: CompiledModel, int8: CompiledModel, inputs: some Sequence<[Float]>) throws -> [OpSQNR] {
-        precondition(fp32.graph.ops.count == int8.graph.ops.count, "perOpSQNR: graphs of different ops")
-        let ops = fp32.graph.ops.count
-        var signal = [Double](repeating: 0, count: ops), noise = signal
         func output(_ op: FusedOp) -> TensorID { op.outputs[0] }
+        var fp32Index: [String: Int] = [:]
+        for (i, op) in fp32.graph.ops.enumerated() { fp32Index[fp32.graph[output(op)].name] = i }
+        let matched = int8.graph.ops.map { op in fp32Index[int8.graph[output(op)].name] }
+        precondition(!matched.contains(nil), "perOpSQNR: an int8 op's output is not an fp32 op's")
+        let ops = int8.graph.ops.count
+        var signal = [Double](repeating: 0, count: ops), noise = signal
         for input in inputs {
-            var reference: [[Float]] = Array(repeating: [], count: ops)
+            var reference: [[Float]] = Array(repeating: [], count: fp32.graph.ops.count)
             _ = try fp32.predict(input) { i, after, buffers in
                 guard after else { return }
                 let t = output(fp32.graph.ops[i])
@@ -50,7 +55,7 @@ public enum QuantizationAnalysis {
             _ = try int8.predict(input) { i, after, buffers in
                 guard after else { return }
                 let t = output(int8.graph.ops[i]), tensor = int8.graph[t], n = tensor.elementCount
-                let r = reference[i]
+                let r = reference[matched[i]!]
                 if let q = tensor.quantization {
                     let codes = buffers.bytes(t)
                     for j in 0..<n {
@@ -69,7 +74,7 @@ public enum QuantizationAnalysis {
         return (0..<ops).map { i in
             let op = int8.graph.ops[i]
             let isInt8 = (op.inputs + op.outputs).contains { int8.graph[$0].dataType == .uint8 }
-            return OpSQNR(op: i, kind: op.kind, tensor: int8.graph[output(op)].name, int8: isInt8,
+            return OpSQNR(op: matched[i]!, kind: op.kind, tensor: int8.graph[output(op)].name, int8: isInt8,
                           decibels: decibels(signal: signal[i], noise: noise[i]))
         }
     }

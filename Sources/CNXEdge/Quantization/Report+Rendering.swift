@@ -83,7 +83,8 @@ public enum ReportRendering {
     }
 
     /// Per-op SQNR along the network: one `<circle>` per op (filled blue: int8; hollow grey:
-    /// float; exact outputs drawn on the top edge), joined by a line.
+    /// float; exact outputs drawn on the top edge) at its op number in the fp32 graph (a folded GRN
+    /// has none), joined by a line.
     public static func perOpSVG(_ ops: [QuantizationReport.OpEntry], title: String) -> String {
         let width = 900.0, height = 420.0, left = 60.0, right = 20.0, top = 40.0, bottom = 60.0
         let plotW = width - left - right, plotH = height - top - bottom
@@ -91,7 +92,8 @@ public enum ReportRendering {
         let step = tickStep(max(finite.max() ?? 10, 10) * 1.05)
         let yMax = step * (max(finite.max() ?? 10, 10) * 1.05 / step).rounded(.up)
         let yMin = min(0, step * ((finite.min() ?? 0) / step).rounded(.down))
-        func x(_ i: Int) -> Double { left + (ops.count > 1 ? plotW * Double(i) / Double(ops.count - 1) : plotW / 2) }
+        let last = ops.map(\.op).max() ?? 0
+        func x(_ i: Int) -> Double { left + (last > 0 ? plotW * Double(i) / Double(last) : plotW / 2) }
         func y(_ db: Double) -> Double { top + plotH * (1 - (min(db, yMax) - yMin) / (yMax - yMin)) }
         var s = svgHeader(width: width, height: height, title: title)
         s += axes(left: left, top: top, plotW: plotW, plotH: plotH)
@@ -101,18 +103,18 @@ public enum ReportRendering {
             s += "<text x=\"\(left - 6)\" y=\(q(y(v) + 4)) text-anchor=\"end\" font-size=\"11\">\(f(v, step < 1 ? 1 : 0))</text>\n"
             v += step
         }
-        let xStep = max(1, Int(tickStep(Double(max(ops.count - 1, 1)), count: 10)))
-        for i in stride(from: 0, to: ops.count, by: xStep) {
+        let xStep = max(1, Int(tickStep(Double(max(last, 1)), count: 10)))
+        for i in stride(from: 0, through: last, by: xStep) {
             s += "<text x=\(q(x(i))) y=\"\(top + plotH + 16)\" text-anchor=\"middle\" font-size=\"11\">\(i)</text>\n"
         }
         s += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 20)\" text-anchor=\"middle\" font-size=\"13\">op index (stem → head)</text>\n"
         s += "<text x=\"16\" y=\"\(top + plotH / 2)\" text-anchor=\"middle\" font-size=\"13\" transform=\"rotate(-90 16 \(top + plotH / 2))\">output SQNR (dB)</text>\n"
-        let points = ops.enumerated().map { "\(q0(x($0.offset))),\(q0(y($0.element.decibels ?? yMax)))" }.joined(separator: " ")
+        let points = ops.map { "\(q0(x($0.op))),\(q0(y($0.decibels ?? yMax)))" }.joined(separator: " ")
         s += "<polyline points=\"\(points)\" fill=\"none\" stroke=\"#9ab\" stroke-width=\"1.2\"/>\n"
-        for (i, o) in ops.enumerated() {
+        for o in ops {
             let label = "op \(o.op) \(escape(o.kind)) \(escape(o.tensor)): \(o.decibels.map { f($0) + " dB" } ?? "exact")\(o.int8 ? " (int8)" : " (float)")"
             let style = o.int8 ? "fill=\"#1f77b4\" stroke=\"#1f77b4\"" : "fill=\"white\" stroke=\"#777\""
-            s += "<circle class=\"op \(o.int8 ? "int8" : "float")\" cx=\(q(x(i))) cy=\(q(y(o.decibels ?? yMax))) r=\"4\" \(style)><title>\(label)</title></circle>\n"
+            s += "<circle class=\"op \(o.int8 ? "int8" : "float")\" cx=\(q(x(o.op))) cy=\(q(y(o.decibels ?? yMax))) r=\"4\" \(style)><title>\(label)</title></circle>\n"
         }
         // Legend (no circles, so the circle count is the op count).
         s += "<rect x=\"\(left + plotW - 190)\" y=\"\(top + 6)\" width=\"10\" height=\"10\" fill=\"#1f77b4\"/>"

@@ -126,7 +126,8 @@ public struct QuantizationReport: Codable, Sendable, Equatable {
         /// int8's accuracy (null without labels).
         public var int8Accuracy: Accuracy?
         public var floatOps: [FloatOp]
-        /// Per-op SQNR over the first ``perOpImages`` eval images, one entry per op.
+        /// Per-op SQNR over the first ``perOpImages`` eval images, one entry per op of the int8
+        /// graph, numbered as in the fp32 graph (a GRN folded into its 1x1 has no entry).
         public var perOpSQNR: [OpEntry]
         public var perOpImages: Int
         /// The int8 .cnx file's size in bytes.

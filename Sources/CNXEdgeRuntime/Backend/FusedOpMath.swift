@@ -95,6 +95,12 @@ struct Int8Conv {
         } ?? graph.constants[int8.weightScale]!
         multipliers = Int8Math.multipliers(inputScale: input, weightScales: scales, outputScale: output)
     }
+
+    /// Weights and multipliers a backend rewrites for every image (``FoldedInt8Conv``).
+    init(weights: PackedInt8PointwiseWeights, multipliers: AlignedFloatBuffer) {
+        self.weights = weights
+        self.multipliers = multipliers
+    }
 }
 
 extension Int8Conv {
@@ -114,7 +120,8 @@ extension Int8Conv {
             return (Int8Conv(graph, weight: p.weight, bias: p.bias, int8, input: graph[p.input].quantization!.scale, output: pre.scale),
                     Int8Math.geluTable(input: pre, output: graph[p.output].quantization!))
         case let .pointwise(p):
-            guard let int8 = p.int8 else { return nil }
+            // A folded GRN's weights change with every image (``FoldedInt8Conv``).
+            guard let int8 = p.int8, p.inputScale == nil else { return nil }
             return (Int8Conv(graph, weight: p.weight, bias: p.bias, int8, input: graph[p.input].quantization!.scale), nil)
         case let .downsample(p):
             guard let int8 = p.int8, let norm = p.normQuantization else { return nil }
@@ -150,8 +157,8 @@ enum Int8Math {
 
     /// Scratch bytes an op needs when it runs in int8 (the same on every backend), `nil` for a float op:
     /// depthwise + LN, its float output before quantization; 1x1 + GELU, block partials and exact
-    /// sums (Int64); GRN, its scale, multipliers and offsets; downsample, the normalised input,
-    /// its codes and their patches.
+    /// sums (Int64); GRN, its scale, multipliers and offsets; a 1x1 with a folded GRN, the GRN's
+    /// scale; downsample, the normalised input, its codes and their patches.
     static func scratchBytes(for op: FusedOp, in graph: Graph) -> Int? {
         switch op {
         case let .depthwiseConvLN(p) where graph[p.output].dataType == .uint8:
@@ -161,6 +168,8 @@ enum Int8Math {
                 * graph[p.output].shape[3] * 8
         case let .grn(p) where graph[p.input].dataType == .uint8:
             return graph[p.input].shape[3] * 4 * 3
+        case let .pointwise(p) where p.int8 != nil && p.inputScale != nil:
+            return FoldedInt8Conv.scratchBytes(inputChannels: graph[p.input].shape[3])
         case let .downsample(p) where p.int8 != nil:
             let n = graph[p.input].elementCount
             return MemoryPlanner.align(n * 4) + 2 * MemoryPlanner.align(n)

@@ -49,13 +49,11 @@ extension NativeBackend {
                                       multiplier, offset)
             }
         case let .int8Pointwise(p, conv):
-            let y = nhwc(p.output), out = buffers.float(p.output)
-            if let r = p.residual {
-                let residual = buffers.float(r)
-                if residual != out { out.update(from: residual, count: g[p.output].elementCount) }
-            }
-            int8GEMM(buffers.bytes(p.input), rows: y.h * y.w, conv,
-                     p.residual == nil ? cnx_qu8_epilogue_f32 : cnx_qu8_epilogue_f32_residual, output: out)
+            int8Pointwise(p, conv, buffers)
+        case let .int8FoldedPointwise(p, folded):
+            folded.requantize(sums: buffers.double(p.inputScale!.sumOfSquares), input: g[p.input].quantization!,
+                              scratch: scratch) { panels, body in forEachTile(panels, tile: 1, body) }
+            int8Pointwise(p, folded.conv, buffers)
         case let .int8Downsample(p, norm, conv):
             let x = nhwc(p.input), q = p.normQuantization!, n = g[p.input].elementCount
             let normed = scratch.assumingMemoryBound(to: Float.self)
@@ -120,6 +118,17 @@ extension NativeBackend {
             pwconv(pooled, rows: 1, weights, cnx_epilogue_none, nil, logits)
             for plane in weights.residualPlane { pwconv(pooled, rows: 1, plane, cnx_epilogue_residual, logits, logits) }
         }
+    }
+
+    /// An int8 1x1 into float32 rows, adding the residual in place where it has one.
+    private func int8Pointwise(_ p: PointwiseParameters, _ conv: Int8Conv, _ buffers: ExecutionBuffers) {
+        let g = graph!, out = buffers.float(p.output), rows = g[p.output].shape[1] * g[p.output].shape[2]
+        if let r = p.residual {
+            let residual = buffers.float(r)
+            if residual != out { out.update(from: residual, count: g[p.output].elementCount) }
+        }
+        int8GEMM(buffers.bytes(p.input), rows: rows, conv,
+                 p.residual == nil ? cnx_qu8_epilogue_f32 : cnx_qu8_epilogue_f32_residual, output: out)
     }
 
     /// `W·diag(scale)`: row `k` of every `[Cin][16]` panel of `packed` times `scale[k]`, written

@@ -72,7 +72,11 @@ extension NativeBackend {
             }
             return Depthwise(taps: taps, bias: packedBias)
         }
+        let workspace = FoldedInt8Conv.Workspace(graph, int16Pairs: false)
         prepared = graph.ops.map { op in
+            if case let .pointwise(p) = op, let folded = FoldedInt8Conv.of(op, in: graph, workspace: workspace) {
+                return .int8FoldedPointwise(p, folded)
+            }
             if let (conv, table) = Int8Conv.of(op, in: graph) {
                 switch op {
                 case let .pointwiseGELU(p): return .int8PointwiseGELU(p, conv, table: table!)

@@ -95,12 +95,15 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         case head(HeadParameters, Norm, Pointwise)
         case int8PointwiseGELU(PointwiseGELUParameters, Int8Conv, table: [UInt8])
         case int8Pointwise(PointwiseParameters, Int8Conv)
+        /// int8 1x1 with a folded GRN: weights requantized per image.
+        case int8FoldedPointwise(PointwiseParameters, FoldedInt8Conv)
         case int8Downsample(DownsampleParameters, Norm, Int8Conv)
     }
 
 
     /// Where the kernels read every prepared constant (weights, biases, norm and GRN vectors), op
-    /// by op; not the folded-GRN weights each run rewrites. For tests: a model loaded from a `.cnx`
+    /// by op; not the folded-GRN weights each run rewrites (float or int8: those it reads them from
+    /// are listed). For tests: a model loaded from a `.cnx`
     /// file reads all of them inside the file's mapping.
     var constantAddresses: [UnsafeRawPointer] {
         func norm(_ n: Norm) -> [AlignedFloatBuffer] { [n.gamma, n.beta].compactMap { $0 } }
@@ -118,6 +121,7 @@ public final class NativeBackend: Backend, @unchecked Sendable {
             case let .head(_, n, w): norm(n) + pw(w)
             case let .int8PointwiseGELU(_, c, _), let .int8Pointwise(_, c): [c.weights.panels, c.weights.bias]
             case let .int8Downsample(_, n, c): norm(n) + [c.weights.panels, c.weights.bias]
+            case let .int8FoldedPointwise(_, f): [f.codes.panels, f.weightScale, f.bias, f.gamma]
             }
         }.map { UnsafeRawPointer($0.base) }
     }
@@ -153,7 +157,8 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         case let .grn(p) where graph?[p.input].dataType == .uint8:
             return "u8-grn-affine__swift + \(q(cnx_qkernel_u8_channel_affine))"
         case let .pointwise(p) where p.int8 != nil:
-            return q(p.residual == nil ? cnx_qkernel_qu8_pwconv_f32 : cnx_qkernel_qu8_pwconv_f32_residual)
+            return (p.inputScale == nil ? "" : "f32-grn-scale__swift + qs8-grn-requantize__swift + ")
+                + q(p.residual == nil ? cnx_qkernel_qu8_pwconv_f32 : cnx_qkernel_qu8_pwconv_f32_residual)
         case let .downsample(p) where p.int8 != nil:
             return "\(k(cnx_kernel_f32_layernorm)) + \(q(cnx_qkernel_f32_quantize_u8)) + u8-patchify2x2__swift + \(q(cnx_qkernel_qu8_pwconv_f32))"
         default: break

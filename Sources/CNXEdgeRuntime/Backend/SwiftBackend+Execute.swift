@@ -44,17 +44,12 @@ extension SwiftBackend {
                                   runner: runner)
             Int8Math.realSums(exact, channels: y.c, scale: q.scale, into: buffers.double(p.sumOfSquares))
         case let .int8Pointwise(p, conv):
-            let y = nhwc(p.output), out = buffers.float(p.output), input = buffers.bytes(p.input)
-            let multipliers = UnsafePointer(conv.multipliers.base)
-            if let r = p.residual {
-                let residual = buffers.float(r)
-                if residual != out { out.update(from: residual, count: g[p.output].elementCount) }
-            }
-            let epilogue: Int8Epilogue = p.residual == nil ? .float(scale: multipliers, output: out)
-                                                           : .floatResidual(scale: multipliers, output: out)
-            runner.forEachChunk(y.h * y.w, granularity: 2) { r in
-                u8PointwiseGEMM(input: input, inputStride: g[p.input].shape[3], rows: r, weights: conv.weights, epilogue: epilogue)
-            }
+            int8Pointwise(p, conv, buffers)
+        case let .int8FoldedPointwise(p, folded):
+            let runner = runner
+            folded.requantize(sums: buffers.double(p.inputScale!.sumOfSquares), input: g[p.input].quantization!,
+                              scratch: scratch) { panels, body in runner.forEachChunk(panels, body) }
+            int8Pointwise(p, folded.conv, buffers)
         case let .int8Downsample(p, norm, conv):
             let x = nhwc(p.input), q = p.normQuantization!
             let normed = scratch.assumingMemoryBound(to: Float.self)
@@ -137,6 +132,21 @@ extension SwiftBackend {
             layerNorm(pooled, rows: 1, x.c, norm, pooled)
             f32PointwiseGEMM(input: pooled, rows: 0..<1, weights: weights, epilogue: .none, residual: nil,
                              output: buffers.float(p.output))
+        }
+    }
+
+    /// An int8 1x1 into float32 rows, adding the residual in place where it has one.
+    private func int8Pointwise(_ p: PointwiseParameters, _ conv: Int8Conv, _ buffers: ExecutionBuffers) {
+        let g = graph!, out = buffers.float(p.output), input = buffers.bytes(p.input)
+        let multipliers = UnsafePointer(conv.multipliers.base)
+        if let r = p.residual {
+            let residual = buffers.float(r)
+            if residual != out { out.update(from: residual, count: g[p.output].elementCount) }
+        }
+        let epilogue: Int8Epilogue = p.residual == nil ? .float(scale: multipliers, output: out)
+                                                       : .floatResidual(scale: multipliers, output: out)
+        runner.forEachChunk(g[p.output].shape[1] * g[p.output].shape[2], granularity: 2) { r in
+            u8PointwiseGEMM(input: input, inputStride: g[p.input].shape[3], rows: r, weights: conv.weights, epilogue: epilogue)
         }
     }
 

@@ -29,6 +29,8 @@ extension SwiftBackend {
             case let .pointwise(p):
                 conv(p.weight, p.bias, p.int8, p.weightOnly)
                 if let scale = p.inputScale { layouts[scale.gamma] = .raw }
+                // A folded GRN's int8 1x1 keeps a float bias (its accumulator start is per image).
+                if p.int8 != nil, p.inputScale != nil { layouts[p.bias] = .bias16 }
             case let .downsample(p): conv(p.weight, p.bias, p.int8, p.weightOnly); norm(p.norm)
             case let .head(p): conv(p.weight, p.bias, nil, p.weightOnly); norm(p.norm)
             }

@@ -29,6 +29,8 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
         /// int8 1x1 + GELU table: weights, multipliers to the pre-activation codes, the table.
         case int8PointwiseGELU(PointwiseGELUParameters, Int8Conv, table: [UInt8])
         case int8Pointwise(PointwiseParameters, Int8Conv)
+        /// int8 1x1 with a folded GRN: weights requantized per image.
+        case int8FoldedPointwise(PointwiseParameters, FoldedInt8Conv)
         case int8Downsample(DownsampleParameters, NormVectors, Int8Conv)
     }
 
@@ -61,7 +63,7 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
         case let .grn(p) where graph?[p.input].dataType == .uint8:
             return "u8-grn-affine + u8-channel-affine__swift"
         case let .pointwise(p) where p.int8 != nil:
-            return "\(q)-f32\(p.residual == nil ? "" : "-residual")__swift"
+            return (p.inputScale == nil ? "" : "f32-grn-scale + qs8-grn-requantize + ") + "\(q)-f32\(p.residual == nil ? "" : "-residual")__swift"
         case let .downsample(p) where p.int8 != nil:
             return "f32-layernorm + f32-quantize-u8 + u8-patchify2x2 + \(q)-f32__swift"
         default: break
@@ -141,7 +143,11 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
             }
             return PackedDepthwiseWeights(weights: values(w), bias: values(b), channels: c)
         }
+        let workspace = FoldedInt8Conv.Workspace(graph, int16Pairs: Int8GEMMKernel.preferred == .int16Pairs)
         prepared = graph.ops.map { op in
+            if case let .pointwise(p) = op, let folded = FoldedInt8Conv.of(op, in: graph, workspace: workspace) {
+                return .int8FoldedPointwise(p, folded)
+            }
             if let (found, table) = Int8Conv.of(op, in: graph) {
                 // The int16-pair GEMM reads weights widened once here rather than on every call.
                 let conv = Int8GEMMKernel.preferred == .int16Pairs ? found.withInt16Pairs() : found

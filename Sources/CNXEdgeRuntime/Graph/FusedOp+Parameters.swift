@@ -92,6 +92,10 @@ public struct PointwiseGELUParameters: Sendable, Equatable {
 /// `[Cout, Cin...]` (symmetric, per output channel) and `bias` is int32, the accumulator's start
 /// value (the float bias over `inputScale · weightScale[n]`, rounded, minus the input zero point
 /// times the row's weight sum).
+///
+/// A 1x1 with a folded GRN (``PointwiseParameters/inputScale``) keeps `bias` in float32: its
+/// weights are requantized for every image (`W·diag(1 + γ·N)`, ``s8RequantizeGRNPanels(_:)``),
+/// so the accumulator's start is computed then.
 public struct Int8Weights: Sendable, Equatable {
     /// float32 `[Cout]`: the real value of one step of each output channel's weights.
     public var weightScale: TensorID
@@ -176,7 +180,8 @@ public struct PointwiseParameters: Sendable, Equatable {
     public var weight: TensorID
     /// `[Cout]`.
     public var bias: TensorID
-    /// Per-inference input scaling of a folded GRN, if any (float convolutions only).
+    /// Per-inference input scaling of a folded GRN, if any. On an int8 convolution the weights are
+    /// requantized per image from the stored codes, and `bias` stays float32 (``Int8Weights``).
     public var inputScale: GRNInputScale?
     /// Present when the convolution is int8 (uint8 input, float32 output).
     public var int8: Int8Weights?

@@ -66,10 +66,12 @@ extension Graph {
         }
         /// A convolution's weight and bias: float32; int8 / int32 with float32 per-channel scales;
         /// or (weight-only) int8 / float32 with float32 per-channel scales.
+        /// `floatBias`: an int8 convolution whose int32 accumulator start depends on the image (a
+        /// folded GRN) keeps its bias in float32.
         func conv(_ int8: Int8Weights?, _ weight: TensorID, _ shape: [Int], _ bias: TensorID,
-                  weightOnly: WeightOnlyInt8? = nil) throws {
+                  weightOnly: WeightOnlyInt8? = nil, floatBias: Bool = false) throws {
             if let int8 {
-                try expect(weight, shape, .int8); try expect(bias, [shape[0]], .int32)
+                try expect(weight, shape, .int8); try expect(bias, [shape[0]], floatBias ? .float32 : .int32)
                 try expect(int8.weightScale, [shape[0]])
             } else if let weightOnly {
                 try expect(weight, shape, .int8); try expect(bias, [shape[0]])
@@ -112,7 +114,7 @@ extension Graph {
             try expect(p.output, [1, x.h, x.w, y.c])
             if let r = p.residual { try expect(r, self[p.output].shape) }
             if let scale = p.inputScale { try expect(scale.sumOfSquares, [x.c], .float64); try expect(scale.gamma, [x.c]) }
-            try conv(p.int8, p.weight, [y.c, x.c], p.bias, weightOnly: p.weightOnly)
+            try conv(p.int8, p.weight, [y.c, x.c], p.bias, weightOnly: p.weightOnly, floatBias: p.inputScale != nil)
         case let .downsample(p):
             let x = try nhwc(p.input), y = try nhwc(p.output)
             try expect(p.output, [1, x.h / 2, x.w / 2, y.c])
@@ -130,7 +132,7 @@ extension Graph {
 
 extension Graph {
     /// uint8 activations carry valid quantization and nothing else does; int8-only parameters
-    /// appear only on int8 ops; a folded GRN is float-only; weight-only int8 only on float ops.
+    /// appear only on int8 ops; weight-only int8 only on float ops without a folded GRN.
     private func verifyQuantization(_ op: FusedOp, _ i: Int) throws {
         func bad(_ t: String) -> GraphError { .badQuantization(op: i, kind: op.kind, tensor: t) }
         // A second weight plane: only on the head, and with its steps.
@@ -155,7 +157,6 @@ extension Graph {
             if p.int8 != nil, p.weightOnly != nil { throw bad(self[p.weight].name) }
             if let g = p.geluInput, !g.isValid { throw bad(self[p.output].name) }
         case let .pointwise(p):
-            if p.int8 != nil, p.inputScale != nil { throw bad(self[p.input].name) }
             if p.weightOnly != nil, p.int8 != nil || p.inputScale != nil { throw bad(self[p.weight].name) }
         case let .downsample(p):
             guard (p.int8 == nil) == (p.normQuantization == nil), p.normQuantization?.isValid ?? true else {
