@@ -83,10 +83,11 @@ struct Int8FidelityTests {
         // int8 must not cost more than 0.3 pt of top-1 ...
         #expect(f.int8Top1 >= f.fp32Top1 - 0.003 - 1e-9)
         // ... and the issue asks for |Δ| <= 0.3 pt. Measured: 2 of 300 images flip (99.33%), one
-        // of them (n03584829_iron, fp32's top-2 logits 0.002 apart, SQNR 51.4 dB median) to its
-        // true label: int8 is one image (0.33 pt) *above* fp32. A 0.002 near-tie is decided by any
-        // perturbation (~0.01 of logit noise at 50 dB); no int8 scheme holds it.
-        withKnownIssue("int8 top-1 is 0.33 pt above fp32's (a 0.002-logit near-tie flips to the true label)", isIntermittent: true) {
+        // of them (n04493381_tub, fp32's top-2 logits 0.001 apart, SQNR 51.4 dB median) to its
+        // true label: int8 is one image (0.33 pt) *above* fp32. A 0.001 near-tie is decided by any
+        // perturbation (~0.01 of logit noise at 51 dB); no int8 scheme holds it. (Before GRN was
+        // folded it was n03584829_iron's 0.002 near-tie, the same way.)
+        withKnownIssue("int8 top-1 is 0.33 pt above fp32's (a 0.001-logit near-tie flips to the true label)", isIntermittent: true) {
             #expect(abs(f.int8Top1 - f.fp32Top1) <= 0.003 + 1e-9)
         }
     }

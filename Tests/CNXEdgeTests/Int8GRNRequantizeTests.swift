@@ -7,7 +7,8 @@ import _CNXEdgeTestSupport
 /// with a folded GRN, requantized per image) bit-exactly against a scalar reference written from
 /// its documented rule (float products, ties to even, double steps and starts), over N and K
 /// around the 16-wide panels and 4-input groups, primes, full-range codes, negative, zero and
-/// large GRN scales, rows whose weights vanish, biases past the ±2³⁰ bound, and panel splits; then
+/// large GRN scales, rows whose weights vanish, biases past the ±2³⁰ bound, panel splits, and the
+/// int16 pairs it writes for the pairs GEMM; then
 /// the whole folded op (requantized weights through ``u8PointwiseGEMM(input:inputStride:rows:weights:epilogue:)``)
 /// against GRN and the 1x1 in float64.
 @Suite("int8 GRN requantization vs reference")
@@ -48,17 +49,23 @@ struct Int8GRNRequantizeTests {
         let padded = stored.panelCount * 16
         var sigma4 = sigma + [Float](repeating: 0, count: stored.kGroups * 4 - k)
         var multipliers = [Float](repeating: -1, count: padded)
+        var pairs = [UInt8](repeating: 0xA5, count: PackedInt8PointwiseWeights.int16PairBytes(outputChannels: n, inputChannels: k))
         sigma4.withUnsafeMutableBufferPointer { s in
             multipliers.withUnsafeMutableBufferPointer { m in
-                let p = GRNRequantizeParameters(
-                    codes: UnsafeRawPointer(stored.panels.base), kGroups: stored.kGroups, outputChannels: n,
-                    inputScale: s.baseAddress!, weightScale: weightScale, bias: bias, input: input,
-                    output: UnsafeMutableRawPointer(out.panels.base),
-                    accumulatorStart: UnsafeMutableRawPointer(out.bias.base).assumingMemoryBound(to: Int32.self),
-                    multipliers: m.baseAddress!)
-                for r in splits { s8RequantizeGRNPanels(p, panels: r) }
+                pairs.withUnsafeMutableBytes { pairs in
+                    let p = GRNRequantizeParameters(
+                        codes: UnsafeRawPointer(stored.panels.base), kGroups: stored.kGroups, outputChannels: n,
+                        inputScale: s.baseAddress!, weightScale: weightScale, bias: bias, input: input,
+                        output: UnsafeMutableRawPointer(out.panels.base), pairs: pairs.baseAddress!,
+                        accumulatorStart: UnsafeMutableRawPointer(out.bias.base).assumingMemoryBound(to: Int32.self),
+                        multipliers: m.baseAddress!)
+                    for r in splits { s8RequantizeGRNPanels(p, panels: r) }
+                }
             }
         }
+        // The int16 pairs written alongside are the int8 codes widened as the GEMM widens them.
+        let widened = out.withInt16Pairs().int16Pairs!
+        #expect(pairs == Array(UnsafeRawBufferPointer(start: widened.base, count: pairs.count)), "int16 pairs")
         let bytes = UnsafeRawPointer(out.panels.base).assumingMemoryBound(to: Int8.self)
         var q = [Int32](repeating: 0, count: n * k)
         for o in 0..<n {

@@ -7,4 +7,5 @@ let benchmarks: @Sendable () -> Void = {
     registerPointwiseBenchmarks()
     registerDepthwiseBenchmarks()
     registerNormalizationBenchmarks()
+    registerGRNRequantizeBenchmarks()
 }

@@ -72,13 +72,9 @@ struct FoldedInt8Conv {
         let parameters = GRNRequantizeParameters(
             codes: UnsafeRawPointer(codes.panels.base), kGroups: groups, outputChannels: codes.outputChannels,
             inputScale: sigma, weightScale: weightScale.base, bias: bias.base, input: input,
-            output: UnsafeMutableRawPointer(conv.weights.panels.base),
+            output: UnsafeMutableRawPointer(conv.weights.panels.base), pairs: conv.weights.int16Pairs.map { UnsafeMutableRawPointer($0.base) },
             accumulatorStart: UnsafeMutableRawPointer(conv.weights.bias.base).assumingMemoryBound(to: Int32.self),
             multipliers: conv.multipliers.base)
-        let weights = conv.weights
-        parallel(codes.panelCount) { panels in
-            s8RequantizeGRNPanels(parameters, panels: panels)
-            weights.widenPairs(panels: panels)
-        }
+        parallel(codes.panelCount) { panels in s8RequantizeGRNPanels(parameters, panels: panels) }
     }
 }

@@ -1,27 +1,40 @@
 /// What ``s8RequantizeGRNPanels(_:panels:)`` reads and writes: one int8 1x1 convolution with a
 /// GRN folded into it, `y_n = B_n + Σ_k W[n][k]·σ_k·x_k`, `W[n][k] = weightScale[n]·c[n][k]`.
-struct GRNRequantizeParameters {
+public struct GRNRequantizeParameters {
     /// The stored codes `c[n][k]` in ``PackedInt8PointwiseWeights``' layout, `[panel][k/4][16][4]`
     /// int8.
-    var codes: UnsafeRawPointer
+    public var codes: UnsafeRawPointer
     /// Groups of 4 input channels (K rounded up, over 4).
-    var kGroups: Int
+    public var kGroups: Int
     /// N; lanes past it in the last panel are written as zeros.
-    var outputChannels: Int
+    public var outputChannels: Int
     /// GRN's per-channel scale `σ_k = 1 + γ_k·N_k` for this image, `[kGroups·4]`, zeros past K.
-    var inputScale: UnsafePointer<Float>
+    public var inputScale: UnsafePointer<Float>
     /// The real value of one step of each output channel's stored codes, `[N]`.
-    var weightScale: UnsafePointer<Float>
+    public var weightScale: UnsafePointer<Float>
     /// `B_n`: the float bias with GRN's β folded in (`b + W·β`), `[N]`.
-    var bias: UnsafePointer<Float>
+    public var bias: UnsafePointer<Float>
     /// The uint8 input's scale and zero point (`x = scale·(u − zeroPoint)`).
-    var input: TensorQuantization
+    public var input: TensorQuantization
     /// Out: the requantized codes `q[n][k]`, same layout as `codes`.
-    var output: UnsafeMutableRawPointer
+    public var output: UnsafeMutableRawPointer
+    /// Out, if given: the same codes as ``PackedInt8PointwiseWeights``' int16 pairs
+    /// (`[panel][k/4][pair][16]`, what ``Int8GEMMKernel/int16Pairs`` reads), written in the same
+    /// pass instead of widened after it.
+    public var pairs: UnsafeMutableRawPointer?
     /// Out: the int32 accumulator start per output channel, `[panels·16]`.
-    var accumulatorStart: UnsafeMutablePointer<Int32>
+    public var accumulatorStart: UnsafeMutablePointer<Int32>
     /// Out: the epilogue multiplier per output channel (`input.scale · t_n`), `[panels·16]`.
-    var multipliers: UnsafeMutablePointer<Float>
+    public var multipliers: UnsafeMutablePointer<Float>
+
+    public init(codes: UnsafeRawPointer, kGroups: Int, outputChannels: Int, inputScale: UnsafePointer<Float>,
+                weightScale: UnsafePointer<Float>, bias: UnsafePointer<Float>, input: TensorQuantization,
+                output: UnsafeMutableRawPointer, pairs: UnsafeMutableRawPointer? = nil, accumulatorStart: UnsafeMutablePointer<Int32>,
+                multipliers: UnsafeMutablePointer<Float>) {
+        self.codes = codes; self.kGroups = kGroups; self.outputChannels = outputChannels; self.inputScale = inputScale
+        self.weightScale = weightScale; self.bias = bias; self.input = input; self.output = output; self.pairs = pairs
+        self.accumulatorStart = accumulatorStart; self.multipliers = multipliers
+    }
 }
 
 /// `qs8-grn-requantize__swift`: the weights of an int8 1x1 whose input is scaled per channel by
@@ -39,7 +52,7 @@ struct GRNRequantizeParameters {
 /// ``u8PointwiseGEMM(input:inputStride:rows:weights:epilogue:)``'s layout. The same codes on every
 /// build and backend (no fused operations, no reassociation); panels are independent, so any split
 /// of the panels over threads gives the same result. Never allocates.
-func s8RequantizeGRNPanels(_ p: GRNRequantizeParameters, panels: Range<Int>) {
+public func s8RequantizeGRNPanels(_ p: GRNRequantizeParameters, panels: Range<Int>) {
     let groups = p.kGroups
     let magic = SIMD16<Float>(repeating: 12_582_912), magicBits = SIMD16<Int32>(repeating: 0x4B40_0000)
     let down = SIMD16<Int32>(repeating: 24), limit = SIMD16<Float>(repeating: 127)
@@ -69,18 +82,25 @@ func s8RequantizeGRNPanels(_ p: GRNRequantizeParameters, panels: Range<Int>) {
             ratio[lane] = t > 0 ? Float(w / t) : 0
         }
         var sums = SIMD16<Int32>()
+        let byte = SIMD16<Int32>(repeating: 0xFF), half = SIMD16<Int32>(repeating: 0xFFFF)
         for g in 0..<groups {
             let word = (source + g &* 64).loadUnaligned(as: SIMD16<Int32>.self), s = p.inputScale + 4 &* g
-            var packed = SIMD16<Int32>()
-            for j in 0..<4 {
+            @inline(__always) func quantized(_ j: Int) -> SIMD16<Int32> {
                 var v = codes(word, j) * SIMD16<Float>(repeating: s[j]) * ratio
                 v = v.replacing(with: limit, where: v .> limit).replacing(with: -limit, where: v .< -limit)
                 // Ties to even: 1.5·2²³ added rounds into the low mantissa bits.
-                let q = unsafeBitCast(v + magic, to: SIMD16<Int32>.self) &- magicBits
-                sums &+= q
-                packed |= (q & 0xFF) &<< SIMD16<Int32>(repeating: Int32(8 * j))
+                return unsafeBitCast(v + magic, to: SIMD16<Int32>.self) &- magicBits
             }
+            let q0 = quantized(0), q1 = quantized(1), q2 = quantized(2), q3 = quantized(3)
+            sums &+= (q0 &+ q1) &+ (q2 &+ q3)
+            let packed = (q0 & byte) | ((q1 & byte) &<< 8) | ((q2 & byte) &<< 16) | (q3 &<< 24)
             (destination + g &* 64).storeBytes(of: packed, as: SIMD16<Int32>.self)
+            if let pairs = p.pairs {
+                // Each lane's (k0, k2) then (k1, k3) as int16 halves: 16 lanes of even pairs, then odd.
+                let o = pairs + (panel &* groups &+ g) &* 128
+                o.storeBytes(of: (q0 & half) | (q2 &<< 16), as: SIMD16<Int32>.self)
+                o.storeBytes(of: (q1 & half) | (q3 &<< 16), toByteOffset: 64, as: SIMD16<Int32>.self)
+            }
         }
         for lane in 0..<16 {
             let n = panel &* 16 &+ lane, t = steps[lane]

@@ -70,21 +70,12 @@ public struct PackedInt8PointwiseWeights: Sendable {
     static func int16PairBytes(outputChannels n: Int, inputChannels k: Int) -> Int { (n + 15) / 16 * ((k + 3) / 4) * panelGroupBytes }
 
     /// Weights in buffers a backend rewrites for every image (an int8 1x1 with a folded GRN,
-    /// ``s8RequantizeGRNPanels(_:panels:)``): `panels` and `bias` in the layout above, and
-    /// `int16Pairs` (``int16PairBytes(outputChannels:inputChannels:)`` long, or nil) refreshed by
-    /// ``widenPairs(panels:)`` after the panels change.
+    /// ``s8RequantizeGRNPanels(_:panels:)``, which writes the pairs too): `panels` and `bias` in
+    /// the layout above, and `int16Pairs` (``int16PairBytes(outputChannels:inputChannels:)`` long)
+    /// or nil.
     init(panels: AlignedFloatBuffer, bias: AlignedFloatBuffer, int16Pairs: AlignedFloatBuffer?, outputChannels: Int, inputChannels: Int) {
         self.init(panels: panels, bias: bias, outputChannels: outputChannels, inputChannels: inputChannels)
         self.int16Pairs = int16Pairs
-    }
-
-    /// Rewrites ``int16Pairs`` of the panels in `range` from ``panels``; nothing without pairs.
-    func widenPairs(panels range: Range<Int>) {
-        guard let pairs = int16Pairs else { return }
-        let groups = kGroups, source = UnsafeRawPointer(panels.base), destination = UnsafeMutableRawPointer(pairs.base)
-        for panel in range {
-            widenPanelPairs(source + panel * groups * 64, groups: groups, into: destination + panel * groups * panelGroupBytes)
-        }
     }
 
     /// The packed bytes, for a file writer.
