@@ -2,79 +2,108 @@
 /// int8 1x1), as both backends run it: the stored codes, their steps, the float bias (GRN's β
 /// folded in) and GRN's γ; for each image, GRN's scale `σ = 1 + γ·N` from the uint8 input's sums
 /// of squares and the weights `W·diag(σ)` requantized to int8 (``s8RequantizeGRNPanels(_:panels:)``)
-/// into a ``Workspace`` that every such op of a graph shares (ops run one at a time). The GEMM is
-/// then the plain int8 one on the input codes: GRN's output is never quantized.
-struct FoldedInt8Conv {
+/// into the op's scratch space (``Scratch``), so they cost no memory beyond the arena's peak
+/// (stage 3's 410 KB of codes run when the activations are small). The GEMM is then the plain
+/// int8 one on the input codes: GRN's output is never quantized.
+///
+/// A class because it remembers the ``Int8Conv`` that views its scratch space (made on the first
+/// run at an address, reused while the address stays; one backend serves one model).
+final class FoldedInt8Conv {
     /// The stored codes (their bias slot holds zeros).
     let codes: PackedInt8PointwiseWeights
     let weightScale: AlignedFloatBuffer
     let bias: AlignedFloatBuffer
     let gamma: AlignedFloatBuffer
-    /// This image's weights, accumulator starts and multipliers, in the workspace.
-    let conv: Int8Conv
+    /// Whether the GEMM reads int16 pairs (the swift backend's ``Int8GEMMKernel/int16Pairs``),
+    /// which the requantization then writes too.
+    let int16Pairs: Bool
+    private var view: (scratch: UnsafeMutableRawPointer, conv: Int8Conv)?
 
-    /// Buffers for the requantized weights of the largest folded op of a graph: int8 panels,
-    /// int32 accumulator starts, multipliers, and the int16 pairs where the GEMM reads them.
-    final class Workspace {
-        let panels: AlignedFloatBuffer
-        let accumulatorStart: AlignedFloatBuffer
-        let multipliers: AlignedFloatBuffer
-        let pairs: AlignedFloatBuffer?
+    /// Where this image's values sit in the op's scratch space, in bytes from its start (each
+    /// 64-byte aligned): `σ` (`[kGroups·4]` floats), the int8 panels, the accumulator starts and
+    /// multipliers (`[panels·16]` each), then the int16 pairs if the GEMM reads them.
+    struct Scratch {
+        let panels: Int, starts: Int, multipliers: Int, pairs: Int, bytes: Int
 
-        /// Sized for `graph`'s folded int8 1x1s; nil when it has none.
-        init?(_ graph: Graph, int16Pairs: Bool) {
-            var bytes = 0, pairBytes = 0, channels = 0
-            for op in graph.ops {
-                guard case let .pointwise(p) = op, p.int8 != nil, p.inputScale != nil else { continue }
-                let n = graph[p.weight].shape[0], k = graph[p.weight].shape[1]
-                bytes = max(bytes, PackedInt8PointwiseWeights.packedBytes(outputChannels: n, inputChannels: k))
-                pairBytes = max(pairBytes, PackedInt8PointwiseWeights.int16PairBytes(outputChannels: n, inputChannels: k))
-                channels = max(channels, (n + 15) / 16 * 16)
-            }
-            guard bytes > 0 else { return nil }
-            panels = AlignedFloatBuffer(count: bytes / 4) { _ in }
-            accumulatorStart = AlignedFloatBuffer(count: channels) { _ in }
-            multipliers = AlignedFloatBuffer(count: channels) { _ in }
-            pairs = int16Pairs ? AlignedFloatBuffer(count: pairBytes / 4) { _ in } : nil
+        init(outputChannels n: Int, inputChannels k: Int, int16Pairs: Bool) {
+            let a = MemoryPlanner.align, channels = (n + 15) / 16 * 16
+            panels = a((k + 3) / 4 * 16)
+            starts = panels + a(PackedInt8PointwiseWeights.packedBytes(outputChannels: n, inputChannels: k))
+            multipliers = starts + a(channels * 4)
+            pairs = multipliers + a(channels * 4)
+            bytes = pairs + (int16Pairs ? PackedInt8PointwiseWeights.int16PairBytes(outputChannels: n, inputChannels: k) : 0)
         }
     }
 
+    let layout: Scratch
+
+    /// The owner the scratch views name: the arena belongs to the ``CompiledModel``, which
+    /// outlives its runs (a view owned by this object would keep it alive forever).
+    private final class Arena: Sendable {}
+    private static let arena = Arena()
+
+    private init(codes: PackedInt8PointwiseWeights, weightScale: AlignedFloatBuffer, bias: AlignedFloatBuffer,
+                 gamma: AlignedFloatBuffer, int16Pairs: Bool) {
+        self.codes = codes; self.weightScale = weightScale; self.bias = bias; self.gamma = gamma
+        self.int16Pairs = int16Pairs
+        layout = Scratch(outputChannels: codes.outputChannels, inputChannels: codes.inputChannels, int16Pairs: int16Pairs)
+    }
+
+    /// Scratch bytes of `op` if it is a folded int8 1x1, else nil.
+    static func scratchBytes(for op: FusedOp, in graph: Graph, int16Pairs: Bool) -> Int? {
+        guard case let .pointwise(p) = op, p.int8 != nil, p.inputScale != nil else { return nil }
+        return Scratch(outputChannels: graph[p.weight].shape[0], inputChannels: graph[p.weight].shape[1], int16Pairs: int16Pairs).bytes
+    }
+
     /// The folded int8 1x1 of `op`, if it is one, reading its constants in place where a `.cnx`
-    /// file stores them (``SwiftBackend/constantLayouts(_:)``) and requantizing into `workspace`.
-    static func of(_ op: FusedOp, in graph: Graph, workspace: Workspace?) -> FoldedInt8Conv? {
-        guard case let .pointwise(p) = op, let int8 = p.int8, let scale = p.inputScale, let workspace else { return nil }
+    /// file stores them (``SwiftBackend/constantLayouts(_:)``).
+    static func of(_ op: FusedOp, in graph: Graph, int16Pairs: Bool) -> FoldedInt8Conv? {
+        guard case let .pointwise(p) = op, let int8 = p.int8, let scale = p.inputScale else { return nil }
         let n = graph[p.weight].shape[0], k = graph[p.weight].shape[1]
-        func borrowing(_ b: AlignedFloatBuffer) -> AlignedFloatBuffer { AlignedFloatBuffer(borrowing: b.base, count: b.count, owner: b) }
-        let weights = PackedInt8PointwiseWeights(panels: borrowing(workspace.panels), bias: borrowing(workspace.accumulatorStart),
-                                                 int16Pairs: workspace.pairs.map(borrowing), outputChannels: n, inputChannels: k)
-        let stored = SwiftBackend.packedConstant(graph, p.weight, .int8PointwisePanels)
         return FoldedInt8Conv(
-            codes: PackedInt8PointwiseWeights(panels: stored, bias: AlignedFloatBuffer(count: (n + 15) / 16 * 16) { _ in },
+            codes: PackedInt8PointwiseWeights(panels: SwiftBackend.packedConstant(graph, p.weight, .int8PointwisePanels),
+                                              bias: AlignedFloatBuffer(count: (n + 15) / 16 * 16) { _ in },
                                               outputChannels: n, inputChannels: k),
             weightScale: SwiftBackend.packedConstant(graph, int8.weightScale, .raw),
             bias: SwiftBackend.packedConstant(graph, p.bias, .bias16),
-            gamma: SwiftBackend.packedConstant(graph, scale.gamma, .raw),
-            conv: Int8Conv(weights: weights, multipliers: borrowing(workspace.multipliers)))
+            gamma: SwiftBackend.packedConstant(graph, scale.gamma, .raw), int16Pairs: int16Pairs)
     }
 
-    /// Scratch bytes: this image's `σ`, `[kGroups·4]` floats.
-    static func scratchBytes(inputChannels k: Int) -> Int { (k + 3) / 4 * 16 }
-
-    /// Requantizes ``conv``'s weights for this image: `σ` from `sums` (GRN's sums of squares of the
-    /// input, float64 `[K]`) into `scratch`, then the panels split by `parallel(panels, body)`.
-    /// Never allocates.
+    /// Requantizes the weights for this image into `scratch` (``Scratch``; 64-byte aligned, the
+    /// same address on every run of a model): `σ` from `sums` (GRN's sums of squares of the input,
+    /// float64 `[K]`), then the panels split by `parallel(panels, body)`. Returns the convolution
+    /// to run, which views `scratch`. Never allocates after the first run at an address.
     func requantize(sums: UnsafePointer<Double>, input: TensorQuantization, scratch: UnsafeMutableRawPointer,
-                    parallel: (Int, (Range<Int>) -> Void) -> Void) {
-        let k = codes.inputChannels, groups = codes.kGroups
+                    parallel: (Int, (Range<Int>) -> Void) -> Void) -> Int8Conv {
+        let k = codes.inputChannels, n = codes.outputChannels, groups = codes.kGroups
         let sigma = scratch.assumingMemoryBound(to: Float.self)
         FusedOpMath.grnScale(sums: sums, gamma: gamma.base, channels: k, scale: sigma)
         for j in k..<(groups * 4) { sigma[j] = 0 }
+        let conv = self.conv(in: scratch)
         let parameters = GRNRequantizeParameters(
-            codes: UnsafeRawPointer(codes.panels.base), kGroups: groups, outputChannels: codes.outputChannels,
+            codes: UnsafeRawPointer(codes.panels.base), kGroups: groups, outputChannels: n,
             inputScale: sigma, weightScale: weightScale.base, bias: bias.base, input: input,
-            output: UnsafeMutableRawPointer(conv.weights.panels.base), pairs: conv.weights.int16Pairs.map { UnsafeMutableRawPointer($0.base) },
-            accumulatorStart: UnsafeMutableRawPointer(conv.weights.bias.base).assumingMemoryBound(to: Int32.self),
-            multipliers: conv.multipliers.base)
+            output: scratch + layout.panels, pairs: int16Pairs ? scratch + layout.pairs : nil,
+            accumulatorStart: (scratch + layout.starts).assumingMemoryBound(to: Int32.self),
+            multipliers: (scratch + layout.multipliers).assumingMemoryBound(to: Float.self))
         parallel(codes.panelCount) { panels in s8RequantizeGRNPanels(parameters, panels: panels) }
+        return conv
+    }
+
+    /// The ``Int8Conv`` whose weights, starts and multipliers are views of `scratch`.
+    private func conv(in scratch: UnsafeMutableRawPointer) -> Int8Conv {
+        if let view, view.scratch == scratch { return view.conv }
+        let n = codes.outputChannels, k = codes.inputChannels, channels = codes.panelCount * 16
+        func part(_ offset: Int, _ bytes: Int) -> AlignedFloatBuffer {
+            AlignedFloatBuffer(borrowing: scratch + offset, count: bytes / 4, owner: Self.arena)
+        }
+        let weights = PackedInt8PointwiseWeights(
+            panels: part(layout.panels, PackedInt8PointwiseWeights.packedBytes(outputChannels: n, inputChannels: k)),
+            bias: part(layout.starts, channels * 4),
+            int16Pairs: int16Pairs ? part(layout.pairs, PackedInt8PointwiseWeights.int16PairBytes(outputChannels: n, inputChannels: k)) : nil,
+            outputChannels: n, inputChannels: k)
+        let conv = Int8Conv(weights: weights, multipliers: part(layout.multipliers, channels * 4))
+        view = (scratch, conv)
+        return conv
     }
 }

@@ -157,8 +157,8 @@ enum Int8Math {
 
     /// Scratch bytes an op needs when it runs in int8 (the same on every backend), `nil` for a float op:
     /// depthwise + LN, its float output before quantization; 1x1 + GELU, block partials and exact
-    /// sums (Int64); GRN, its scale, multipliers and offsets; a 1x1 with a folded GRN, the GRN's
-    /// scale; downsample, the normalised input, its codes and their patches.
+    /// sums (Int64); GRN, its scale, multipliers and offsets; downsample, the normalised input,
+    /// its codes and their patches. (A 1x1 with a folded GRN: ``FoldedInt8Conv/scratchBytes(for:in:int16Pairs:)``.)
     static func scratchBytes(for op: FusedOp, in graph: Graph) -> Int? {
         switch op {
         case let .depthwiseConvLN(p) where graph[p.output].dataType == .uint8:
@@ -168,8 +168,6 @@ enum Int8Math {
                 * graph[p.output].shape[3] * 8
         case let .grn(p) where graph[p.input].dataType == .uint8:
             return graph[p.input].shape[3] * 4 * 3
-        case let .pointwise(p) where p.int8 != nil && p.inputScale != nil:
-            return FoldedInt8Conv.scratchBytes(inputChannels: graph[p.input].shape[3])
         case let .downsample(p) where p.int8 != nil:
             let n = graph[p.input].elementCount
             return MemoryPlanner.align(n * 4) + 2 * MemoryPlanner.align(n)

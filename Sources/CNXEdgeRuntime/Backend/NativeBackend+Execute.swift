@@ -51,9 +51,9 @@ extension NativeBackend {
         case let .int8Pointwise(p, conv):
             int8Pointwise(p, conv, buffers)
         case let .int8FoldedPointwise(p, folded):
-            folded.requantize(sums: buffers.double(p.inputScale!.sumOfSquares), input: g[p.input].quantization!,
-                              scratch: scratch) { panels, body in forEachTile(panels, tile: 1, body) }
-            int8Pointwise(p, folded.conv, buffers)
+            let conv = folded.requantize(sums: buffers.double(p.inputScale!.sumOfSquares), input: g[p.input].quantization!,
+                                         scratch: scratch) { panels, body in forEachTile(panels, tile: 1, body) }
+            int8Pointwise(p, conv, buffers)
         case let .int8Downsample(p, norm, conv):
             let x = nhwc(p.input), q = p.normQuantization!, n = g[p.input].elementCount
             let normed = scratch.assumingMemoryBound(to: Float.self)

@@ -72,9 +72,8 @@ extension NativeBackend {
             }
             return Depthwise(taps: taps, bias: packedBias)
         }
-        let workspace = FoldedInt8Conv.Workspace(graph, int16Pairs: false)
         prepared = graph.ops.map { op in
-            if case let .pointwise(p) = op, let folded = FoldedInt8Conv.of(op, in: graph, workspace: workspace) {
+            if case let .pointwise(p) = op, let folded = FoldedInt8Conv.of(op, in: graph, int16Pairs: false) {
                 return .int8FoldedPointwise(p, folded)
             }
             if let (conv, table) = Int8Conv.of(op, in: graph) {

@@ -206,6 +206,7 @@ public final class NativeBackend: Backend, @unchecked Sendable {
     /// The stem's patches, the downsample's normalised input and patches, GRN's scale vector, the
     /// per-block partial sums of squares after a 1x1+GELU and the head's pooled vector.
     public func scratchBytes(for op: FusedOp, in graph: Graph) -> Int {
+        if let bytes = FoldedInt8Conv.scratchBytes(for: op, in: graph, int16Pairs: false) { return bytes }
         if let bytes = Int8Math.scratchBytes(for: op, in: graph) { return bytes }
         return switch op {
         case let .stem(p): graph[p.output].shape[1] * graph[p.output].shape[2] * 48 * 4

@@ -47,9 +47,9 @@ extension SwiftBackend {
             int8Pointwise(p, conv, buffers)
         case let .int8FoldedPointwise(p, folded):
             let runner = runner
-            folded.requantize(sums: buffers.double(p.inputScale!.sumOfSquares), input: g[p.input].quantization!,
-                              scratch: scratch) { panels, body in runner.forEachChunk(panels, body) }
-            int8Pointwise(p, folded.conv, buffers)
+            let conv = folded.requantize(sums: buffers.double(p.inputScale!.sumOfSquares), input: g[p.input].quantization!,
+                                         scratch: scratch) { panels, body in runner.forEachChunk(panels, body) }
+            int8Pointwise(p, conv, buffers)
         case let .int8Downsample(p, norm, conv):
             let x = nhwc(p.input), q = p.normQuantization!
             let normed = scratch.assumingMemoryBound(to: Float.self)

@@ -84,6 +84,7 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
     public func selectionReason(for op: FusedOp) -> String { "portable Swift SIMD" }
 
     public func scratchBytes(for op: FusedOp, in graph: Graph) -> Int {
+        if let bytes = FoldedInt8Conv.scratchBytes(for: op, in: graph, int16Pairs: Int8GEMMKernel.preferred == .int16Pairs) { return bytes }
         if let bytes = Int8Math.scratchBytes(for: op, in: graph) { return bytes }
         return switch op {
         case let .stem(p): graph[p.output].shape[1] * graph[p.output].shape[2] * 48 * 4
@@ -143,9 +144,8 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
             }
             return PackedDepthwiseWeights(weights: values(w), bias: values(b), channels: c)
         }
-        let workspace = FoldedInt8Conv.Workspace(graph, int16Pairs: Int8GEMMKernel.preferred == .int16Pairs)
         prepared = graph.ops.map { op in
-            if case let .pointwise(p) = op, let folded = FoldedInt8Conv.of(op, in: graph, workspace: workspace) {
+            if case let .pointwise(p) = op, let folded = FoldedInt8Conv.of(op, in: graph, int16Pairs: Int8GEMMKernel.preferred == .int16Pairs) {
                 return .int8FoldedPointwise(p, folded)
             }
             if let (found, table) = Int8Conv.of(op, in: graph) {

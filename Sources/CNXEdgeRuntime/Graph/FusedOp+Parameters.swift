@@ -94,7 +94,7 @@ public struct PointwiseGELUParameters: Sendable, Equatable {
 /// times the row's weight sum).
 ///
 /// A 1x1 with a folded GRN (``PointwiseParameters/inputScale``) keeps `bias` in float32: its
-/// weights are requantized for every image (`W·diag(1 + γ·N)`, ``s8RequantizeGRNPanels(_:)``),
+/// weights are requantized for every image (`W·diag(1 + γ·N)`, ``s8RequantizeGRNPanels(_:panels:)``),
 /// so the accumulator's start is computed then.
 public struct Int8Weights: Sendable, Equatable {
     /// float32 `[Cout]`: the real value of one step of each output channel's weights.
