@@ -38,7 +38,7 @@ extension CompileCommand {
             stderr.write(Data("  left in float32: \(names.joined(separator: ", "))\n".utf8))
         }
         let quantized = try Quantizer.quantize(graph, statistics: statistics, options: options)
-        return (quantized, "\(spec), \(statistics.imageCount) calibration images, \(sensitive.ops.count) blocks float")
+        return (quantized, "\(spec), \(statistics.imageCount) calibration images, \(sensitive.ops.count) \(sensitive.ops.count == 1 ? "block" : "blocks") float")
     }
 }
 
