@@ -104,10 +104,10 @@ struct ModelFileInt8Tests {
         for (i, op) in backend.prepared.enumerated() {
             let conv: Int8Conv, weight: TensorID, bias: TensorID
             switch (op, graph.ops[i]) {
-            case let (.int8PointwiseGELU(_, c, _), .pointwiseGELU(p)): (conv, weight, bias) = (c, p.weight, p.bias)
-            case let (.int8Pointwise(_, c), .pointwise(p)): (conv, weight, bias) = (c, p.weight, p.bias)
-            case let (.int8Downsample(_, _, c), .downsample(p)): (conv, weight, bias) = (c, p.weight, p.bias)
-            case let (.int8FoldedPointwise(_, f), .pointwise(p)):
+            case let (.int8(.pointwiseGELU(_, c, _)), .pointwiseGELU(p)): (conv, weight, bias) = (c, p.weight, p.bias)
+            case let (.int8(.pointwise(_, c)), .pointwise(p)): (conv, weight, bias) = (c, p.weight, p.bias)
+            case let (.int8(.downsample(_, _, c)), .downsample(p)): (conv, weight, bias) = (c, p.weight, p.bias)
+            case let (.int8(.foldedPointwise(_, f)), .pointwise(p)):
                 // A folded GRN's 1x1 reads its stored codes, steps, float bias and γ in place.
                 #expect(UnsafeRawPointer(f.codes.panels.base) == loaded.graph.packedConstants[p.weight]?.base)
                 #expect(UnsafeRawPointer(f.bias.base) == loaded.graph.packedConstants[p.bias]?.base)

@@ -25,7 +25,7 @@ extension NativeBackend {
                 eps: norm.epsilon, affine: norm.gamma != nil, output_u8: buffers.bytes(p.output),
                 inverse_scale: q.inverseScale, zero_point: q.zeroPoint)
             cnx_f32_dwconv7x7_ln_parallel(pool, isa, &params)
-        case let .int8PointwiseGELU(p, conv, table):
+        case let .int8(.pointwiseGELU(p, conv, table)):
             let y = nhwc(p.output), rows = y.h * y.w, out = buffers.bytes(p.output), q = g[p.output].quantization!
             table.withUnsafeBufferPointer { table in
                 int8GEMM(buffers.bytes(p.input), rows: rows, conv, cnx_qu8_epilogue_u8_table, output: out,
@@ -48,13 +48,13 @@ extension NativeBackend {
                 cnx_u8_channel_affine(isa, data, out, c, r.lowerBound, r.upperBound, input.zeroPoint,
                                       multiplier, offset)
             }
-        case let .int8Pointwise(p, conv):
+        case let .int8(.pointwise(p, conv)):
             int8Pointwise(p, conv, buffers)
-        case let .int8FoldedPointwise(p, folded):
+        case let .int8(.foldedPointwise(p, folded)):
             let conv = folded.requantize(sums: buffers.double(p.inputScale!.sumOfSquares), input: g[p.input].quantization!,
                                          scratch: scratch) { panels, body in forEachTile(panels, tile: 1, body) }
             int8Pointwise(p, conv, buffers)
-        case let .int8Downsample(p, norm, conv):
+        case let .int8(.downsample(p, norm, conv)):
             let x = nhwc(p.input), q = p.normQuantization!, n = g[p.input].elementCount
             let normed = scratch.assumingMemoryBound(to: Float.self)
             let codes = (scratch + MemoryPlanner.align(n * 4)).assumingMemoryBound(to: UInt8.self)

@@ -73,17 +73,7 @@ extension NativeBackend {
             return Depthwise(taps: taps, bias: packedBias)
         }
         prepared = graph.ops.map { op in
-            if case let .pointwise(p) = op, let folded = FoldedInt8Conv.of(op, in: graph, int16Pairs: false) {
-                return .int8FoldedPointwise(p, folded)
-            }
-            if let (conv, table) = Int8Conv.of(op, in: graph) {
-                switch op {
-                case let .pointwiseGELU(p): return .int8PointwiseGELU(p, conv, table: table!)
-                case let .pointwise(p): return .int8Pointwise(p, conv)
-                case let .downsample(p): return .int8Downsample(p, norm(p.norm, graph[p.input].shape[3]), conv)
-                default: break
-                }
-            }
+            if let int8 = Int8Op.of(op, in: graph, int16Pairs: false, norm: norm) { return .int8(int8) }
             return switch op {
             case let .stem(p): .stem(p, pointwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
             case let .depthwiseConvLN(p):

@@ -93,11 +93,7 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         case pointwise(PointwiseParameters, Pointwise, FoldedGRN?)
         case downsample(DownsampleParameters, Norm, Pointwise)
         case head(HeadParameters, Norm, Pointwise)
-        case int8PointwiseGELU(PointwiseGELUParameters, Int8Conv, table: [UInt8])
-        case int8Pointwise(PointwiseParameters, Int8Conv)
-        /// int8 1x1 with a folded GRN: weights requantized per image.
-        case int8FoldedPointwise(PointwiseParameters, FoldedInt8Conv)
-        case int8Downsample(DownsampleParameters, Norm, Int8Conv)
+        case int8(Int8Op<Norm>)
     }
 
 
@@ -119,9 +115,9 @@ public final class NativeBackend: Backend, @unchecked Sendable {
             case let .pointwise(_, w, folded): pw(w) + (folded.map { [$0.gamma] } ?? [])
             case let .downsample(_, n, w): norm(n) + pw(w)
             case let .head(_, n, w): norm(n) + pw(w)
-            case let .int8PointwiseGELU(_, c, _), let .int8Pointwise(_, c): [c.weights.panels, c.weights.bias]
-            case let .int8Downsample(_, n, c): norm(n) + [c.weights.panels, c.weights.bias]
-            case let .int8FoldedPointwise(_, f): [f.codes.panels, f.weightScale, f.bias, f.gamma]
+            case let .int8(.pointwiseGELU(_, c, _)), let .int8(.pointwise(_, c)): [c.weights.panels, c.weights.bias]
+            case let .int8(.downsample(_, n, c)): norm(n) + [c.weights.panels, c.weights.bias]
+            case let .int8(.foldedPointwise(_, f)): [f.codes.panels, f.weightScale, f.bias, f.gamma]
             }
         }.map { UnsafeRawPointer($0.base) }
     }

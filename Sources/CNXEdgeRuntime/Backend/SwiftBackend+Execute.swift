@@ -29,7 +29,7 @@ extension SwiftBackend {
                                   zeroPoint: zeroPoint, output: codes)
                 }
             }
-        case let .int8PointwiseGELU(p, conv, table):
+        case let .int8(.pointwiseGELU(p, conv, table)):
             let y = nhwc(p.output), rows = y.h * y.w, input = buffers.bytes(p.input), out = buffers.bytes(p.output)
             let multipliers = UnsafePointer(conv.multipliers.base), zeroPoint = p.geluInput!.zeroPoint
             table.withUnsafeBufferPointer { table in
@@ -43,14 +43,14 @@ extension SwiftBackend {
             Int8Math.sumOfSquares(out, pixels: rows, channels: y.c, zeroPoint: q.zeroPoint, partials: partials, into: exact,
                                   runner: runner)
             Int8Math.realSums(exact, channels: y.c, scale: q.scale, into: buffers.double(p.sumOfSquares))
-        case let .int8Pointwise(p, conv):
+        case let .int8(.pointwise(p, conv)):
             int8Pointwise(p, conv, buffers)
-        case let .int8FoldedPointwise(p, folded):
+        case let .int8(.foldedPointwise(p, folded)):
             let runner = runner
             let conv = folded.requantize(sums: buffers.double(p.inputScale!.sumOfSquares), input: g[p.input].quantization!,
                                          scratch: scratch) { panels, body in runner.forEachChunk(panels, body) }
             int8Pointwise(p, conv, buffers)
-        case let .int8Downsample(p, norm, conv):
+        case let .int8(.downsample(p, norm, conv)):
             let x = nhwc(p.input), q = p.normQuantization!
             let normed = scratch.assumingMemoryBound(to: Float.self)
             let codes = (scratch + MemoryPlanner.align(g[p.input].elementCount * 4)).assumingMemoryBound(to: UInt8.self)

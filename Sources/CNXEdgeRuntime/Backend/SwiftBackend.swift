@@ -26,12 +26,7 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
         case pointwise(PointwiseParameters, PackedPointwiseWeights, FoldedGRN?)
         case downsample(DownsampleParameters, NormVectors, PackedPointwiseWeights)
         case head(HeadParameters, NormVectors, PackedPointwiseWeights)
-        /// int8 1x1 + GELU table: weights, multipliers to the pre-activation codes, the table.
-        case int8PointwiseGELU(PointwiseGELUParameters, Int8Conv, table: [UInt8])
-        case int8Pointwise(PointwiseParameters, Int8Conv)
-        /// int8 1x1 with a folded GRN: weights requantized per image.
-        case int8FoldedPointwise(PointwiseParameters, FoldedInt8Conv)
-        case int8Downsample(DownsampleParameters, NormVectors, Int8Conv)
+        case int8(Int8Op<NormVectors>)
     }
 
 
@@ -145,18 +140,9 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
             return PackedDepthwiseWeights(weights: values(w), bias: values(b), channels: c)
         }
         prepared = graph.ops.map { op in
-            if case let .pointwise(p) = op, let folded = FoldedInt8Conv.of(op, in: graph, int16Pairs: Int8GEMMKernel.preferred == .int16Pairs) {
-                return .int8FoldedPointwise(p, folded)
-            }
-            if let (found, table) = Int8Conv.of(op, in: graph) {
-                // The int16-pair GEMM reads weights widened once here rather than on every call.
-                let conv = Int8GEMMKernel.preferred == .int16Pairs ? found.withInt16Pairs() : found
-                switch op {
-                case let .pointwiseGELU(p): return .int8PointwiseGELU(p, conv, table: table!)
-                case let .pointwise(p): return .int8Pointwise(p, conv)
-                case let .downsample(p): return .int8Downsample(p, norm(p.norm, graph[p.input].shape[3]), conv)
-                default: break
-                }
+            // The int16-pair GEMM reads weights widened once here rather than on every call.
+            if let int8 = Int8Op.of(op, in: graph, int16Pairs: Int8GEMMKernel.preferred == .int16Pairs, norm: norm) {
+                return .int8(int8)
             }
             return switch op {
             case let .stem(p): .stem(p, pointwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
