@@ -27,6 +27,7 @@ public struct GRNRequantizeParameters {
     /// Out: the epilogue multiplier per output channel (`input.scale · t_n`), `[panels·16]`.
     public var multipliers: UnsafeMutablePointer<Float>
 
+    /// Every field as documented above; `pairs` nil writes no int16 pairs.
     public init(codes: UnsafeRawPointer, kGroups: Int, outputChannels: Int, inputScale: UnsafePointer<Float>,
                 weightScale: UnsafePointer<Float>, bias: UnsafePointer<Float>, input: TensorQuantization,
                 output: UnsafeMutableRawPointer, pairs: UnsafeMutableRawPointer? = nil, accumulatorStart: UnsafeMutablePointer<Int32>,
