@@ -74,7 +74,7 @@ public struct CalibrationStatistics: Sendable {
 
 /// Post-training int8 quantization of a compiled fp32 graph.
 ///
-/// The scheme (figures in `calibration/README.md`): weights int8, symmetric per output channel;
+/// The scheme (figures in the README's int8 section): weights int8, symmetric per output channel;
 /// the inputs of every 1x1 and downsample convolution uint8 per tensor; the 1x1 + GELU's output
 /// uint8 through a 256-entry table; GRN's statistics on those codes (in integers), GRN folded
 /// into the next 1x1, whose weights are requantized per image (``QuantizationOptions/foldGRN``);
