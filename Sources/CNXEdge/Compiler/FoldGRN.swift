@@ -7,19 +7,28 @@ extension CompilerPass {
     public static let foldGRN = CompilerPass(name: "fold-grn") { graph in
         var g = graph
         var removed: Set<Int> = []
-        for i in g.ops.indices {
-            guard case let .grn(grn) = g.ops[i] else { continue }
-            let readers = g.consumers(of: grn.output)
-            guard readers.count == 1, grn.output != g.output, case var .pointwise(pw) = g.ops[readers[0]],
-                  pw.input == grn.output, pw.inputScale == nil, pw.residual != grn.output else { continue }
-            let beta = LayerNormAffine(gamma: nil, beta: grn.beta, epsilon: 0)
-            (pw.weight, pw.bias) = try g.foldAffine(beta, weight: pw.weight, bias: pw.bias, group: 1, op: readers[0])
-            pw.input = grn.input
-            pw.inputScale = GRNInputScale(sumOfSquares: grn.sumOfSquares, gamma: grn.gamma)
-            g.ops[readers[0]] = .pointwise(pw)
-            removed.insert(i)
-        }
+        for i in g.ops.indices where try g.foldGRNIntoReader(i) != nil { removed.insert(i) }
         g.ops = g.ops.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
         return g.droppingUnusedConstants()
+    }
+}
+
+extension Graph {
+    /// Merges GRN op `i` into the 1x1 convolution that alone reads its output (β into that 1x1's
+    /// float bias, the scale as its ``PointwiseParameters/inputScale``, its input GRN's input) and
+    /// returns that 1x1's index; op `i` stays in place for the caller to remove. Nil, the graph
+    /// unchanged, when op `i` is no GRN or its output is not read by one plain 1x1 alone. The fold
+    /// of ``CompilerPass/foldGRN`` and of the int8 quantizer (``QuantizationOptions/foldGRN``).
+    mutating func foldGRNIntoReader(_ i: Int) throws -> Int? {
+        guard case let .grn(grn) = ops[i] else { return nil }
+        let readers = consumers(of: grn.output)
+        guard readers.count == 1, grn.output != output, case var .pointwise(pw) = ops[readers[0]],
+              pw.input == grn.output, pw.inputScale == nil, pw.residual != grn.output else { return nil }
+        let beta = LayerNormAffine(gamma: nil, beta: grn.beta, epsilon: 0)
+        (pw.weight, pw.bias) = try foldAffine(beta, weight: pw.weight, bias: pw.bias, group: 1, op: readers[0])
+        pw.input = grn.input
+        pw.inputScale = GRNInputScale(sumOfSquares: grn.sumOfSquares, gamma: grn.gamma)
+        ops[readers[0]] = .pointwise(pw)
+        return readers[0]
     }
 }

@@ -277,23 +277,16 @@ public enum Quantizer {
             let rs = g.addConstant(name + ".weight_scale.plane2", [n], restScales)
             return (qw, WeightOnlyInt8(weightScale: ws, residualWeight: qr, residualScale: rs))
         }
-        /// GRN `i` folded into the 1x1 that reads it: β into the float bias, the scale per image,
-        /// the weights int8 codes and steps (requantized at run time).
+        /// GRN `i` folded into the 1x1 that reads it (``Graph/foldGRNIntoReader(_:)``), whose
+        /// weights become int8 codes and steps (requantized at run time) beside the float bias.
         func foldGRN(_ i: Int, _ grn: GRNParameters) throws {
-            let readers = graph.consumers(of: grn.output)
-            guard readers.count == 1, case var .pointwise(pw) = graph.ops[readers[0]], pw.input == grn.output,
-                  pw.residual != grn.output else {
+            guard let j = try g.foldGRNIntoReader(i), case var .pointwise(pw) = g.ops[j] else {
                 throw QuantizationError.unsupportedGraph(reason: "\(graph[grn.output].name) is not read by one 1x1 convolution alone")
             }
-            let beta = LayerNormAffine(gamma: nil, beta: grn.beta, epsilon: 0)
-            (pw.weight, pw.bias) = try g.foldAffine(beta, weight: pw.weight, bias: pw.bias, group: 1, op: readers[0])
             let name = graph[pw.output].name + ".fc2", (codes, scales) = symmetricCodes(pw.weight, limit: options.weightCodeLimit)
-            let weightScale = g.addConstant(name + ".weight_scale", [g[pw.weight].shape[0]], scales)
+            pw.int8 = Int8Weights(weightScale: g.addConstant(name + ".weight_scale", [g[pw.weight].shape[0]], scales))
             pw.weight = g.addIntegerConstant(name + ".weight.int8", g[pw.weight].shape, .int8, codes)
-            pw.input = grn.input
-            pw.inputScale = GRNInputScale(sumOfSquares: grn.sumOfSquares, gamma: grn.gamma)
-            pw.int8 = Int8Weights(weightScale: weightScale)
-            g.ops[readers[0]] = .pointwise(pw)
+            g.ops[j] = .pointwise(pw)
             folded.insert(i)
         }
         var folded: Set<Int> = []

@@ -38,6 +38,10 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
         let scaledPanels: AlignedFloatBuffer
     }
 
+    /// Whether this build's int8 GEMM reads int16 pairs: the weights prepared and the scratch
+    /// planned for folded-GRN 1x1s must agree on it.
+    static var int16Pairs: Bool { Int8GEMMKernel.preferred == .int16Pairs }
+
     /// - Parameter options: threads for the kernels.
     public init(options: ExecutionOptions = .init()) {
         runner = ParallelRunner(threads: options.threads)
@@ -79,7 +83,7 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
     public func selectionReason(for op: FusedOp) -> String { "portable Swift SIMD" }
 
     public func scratchBytes(for op: FusedOp, in graph: Graph) -> Int {
-        if let bytes = FoldedInt8Conv.scratchBytes(for: op, in: graph, int16Pairs: Int8GEMMKernel.preferred == .int16Pairs) { return bytes }
+        if let bytes = FoldedInt8Conv.scratchBytes(for: op, in: graph, int16Pairs: Self.int16Pairs) { return bytes }
         if let bytes = Int8Math.scratchBytes(for: op, in: graph) { return bytes }
         return switch op {
         case let .stem(p): graph[p.output].shape[1] * graph[p.output].shape[2] * 48 * 4
@@ -141,7 +145,7 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
         }
         prepared = graph.ops.map { op in
             // The int16-pair GEMM reads weights widened once here rather than on every call.
-            if let int8 = Int8Op.of(op, in: graph, int16Pairs: Int8GEMMKernel.preferred == .int16Pairs, norm: norm) {
+            if let int8 = Int8Op.of(op, in: graph, int16Pairs: Self.int16Pairs, norm: norm) {
                 return .int8(int8)
             }
             return switch op {
