@@ -110,9 +110,10 @@ struct InspectCommand: ParsableCommand {
         var opLines: [String] = []
         for (i, op) in g.ops.enumerated() {
             switch op {
-            case let .pointwiseGELU(p): if let gq = p.geluInput { opLines.append("  op \(i) \(op.kind) GELU input: \(q(gq))") }
-            case let .downsample(p): if let nq = p.normQuantization { opLines.append("  op \(i) \(op.kind) LayerNorm output: \(q(nq))") }
-            case .stem, .depthwiseConvLN, .grn, .pointwise, .head: break
+            case let .qu8PointwiseGELU(p): opLines.append("  op \(i) \(op.kind) GELU input: \(q(p.geluInput))")
+            case let .qu8Downsample(p): opLines.append("  op \(i) \(op.kind) LayerNorm output: \(q(p.normQuantization))")
+            case .stem, .depthwiseConvLN, .pointwiseGELU, .grn, .pointwise, .grnPointwise, .downsample, .head, .qu8DepthwiseConvLN,
+                 .qu8GRN, .qu8Pointwise, .qu8GRNPointwise: break
             }
         }
         guard !quantized.isEmpty || !opLines.isEmpty else { return }

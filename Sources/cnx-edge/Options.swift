@@ -1,5 +1,6 @@
 import ArgumentParser
 import CNXEdge
+import Foundation
 
 /// `--model`: a published size, or `auto` to infer it from the weights.
 enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
@@ -60,7 +61,7 @@ struct LoadedModel {
         }
         return LoadedModel(
             predict: { input, h, w in
-                try SwiftFP32Model.validate(height: h, width: w, count: input.count)
+                try CompiledModel.validate(height: h, width: w, count: input.count)
                 return try compiled(h, w).predict(input)
             },
             classes: weights.config.numClasses, description: weights.config.description, fixedSize: nil,
@@ -97,13 +98,32 @@ enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+extension KernelISA: ExpressibleByArgument {}
+
 /// How to execute.
 struct ExecutionOptionGroup: ParsableArguments {
     @Option(help: "Worker threads (results do not depend on it).")
     var threads: Int = 1
 
-    @Option(help: "Backend: native (XNNPACK + C kernels, when built with the Native trait) or swift.")
+    @Option(help: "Backend: native (cnx-edge's C kernels, when built with the Native trait) or swift.")
     var backend: BackendChoice = .defaultChoice
+
+    @Option(help: "The native kernels' instruction set: \(KernelISA.allCases.map(\.rawValue).joined(separator: ", ")) (default: $\(isaVariable), else the best this CPU runs).")
+    var isa: KernelISA?
+
+    /// The environment variable that sets `--isa` when it is not given: a convenience of the CLI
+    /// only (the library takes ``ExecutionOptions/isa``).
+    static let isaVariable = "CNX_EDGE_ISA"
+
+    /// `--isa`, else a valid ``isaVariable``.
+    func requestedISA() throws -> KernelISA? {
+        if let isa { return isa }
+        guard let text = ProcessInfo.processInfo.environment[Self.isaVariable], !text.isEmpty else { return nil }
+        guard let isa = KernelISA(rawValue: text.lowercased()) else {
+            throw ValidationError("\(Self.isaVariable)=\(text): not one of \(KernelISA.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return isa
+    }
 
     func validate() throws {
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
@@ -111,10 +131,14 @@ struct ExecutionOptionGroup: ParsableArguments {
         if backend == .native {
             throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift")
         }
+        #else
+        if let isa = try requestedISA(), backend == .native, !NativeBackend.canRun(isa) {
+            throw ValidationError("instruction set \(isa): not run by this CPU or build (runs: \(NativeBackend.runnableISAs.map(\.rawValue).joined(separator: ", ")))")
+        }
         #endif
     }
 
-    var executionOptions: ExecutionOptions { ExecutionOptions(threads: threads) }
+    var executionOptions: ExecutionOptions { ExecutionOptions(threads: threads, isa: try? requestedISA()) }
 
     /// A new, unprepared backend of the chosen kind.
     func makeBackend() -> any Backend { backend.makeBackend(executionOptions) }

@@ -83,7 +83,7 @@ struct CompilerTests {
         let blocks = ModelConfig(size).depths.reduce(0, +)
         #expect(graph.ops.count == 2 + 3 + 3 * blocks)
         #expect(!graph.ops.contains { $0.kind == "grn" })
-        let scaled = graph.ops.filter { if case let .pointwise(p) = $0 { p.inputScale != nil } else { false } }
+        let scaled = graph.ops.filter { if case .grnPointwise = $0 { true } else { false } }
         #expect(scaled.count == blocks)
     }
 

@@ -128,9 +128,11 @@ struct Int8GRNFoldTests {
         var results: [Bool: Int8FidelityTests.Fidelity] = [:]
         for fold in [false, true] {
             let quantized = try Quantizer.quantize(graph, statistics: statistics, options: QuantizationOptions(foldGRN: fold))
-            // Folded: no GRN op is left, each int8 block's second 1x1 scales its input.
-            let grns = quantized.ops.filter { $0.kind == "grn" }.count
+            // Folded: no GRN op is left, each int8 block's second 1x1 scales its input; not folded:
+            // every GRN runs on codes.
+            let grns = quantized.ops.filter { $0.kind == "grn" || $0.kind == "qu8GRN" }.count
             #expect(grns == (fold ? 0 : graph.ops.filter { $0.kind == "grn" }.count), "fold \(fold): \(grns) GRN ops")
+            #expect(quantized.ops.filter { $0.kind == "qu8GRNPointwise" }.count == (fold ? graph.ops.filter { $0.kind == "grn" }.count : 0))
             results[fold] = try Int8FidelityTests.measure(fp32, try CompiledModel(graph: quantized, backend: Int8FidelityTests.fastest()))
         }
         let (plain, folded) = (results[false]!, results[true]!)

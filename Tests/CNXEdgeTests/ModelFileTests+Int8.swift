@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import _CNXEdgeTestSupport
 
-/// `.cnx` version 2 with int8 graphs: round trip, packed layouts, and hostile int8 fields.
+/// `.cnx` version 3 with int8 graphs: round trip, packed layouts, and hostile int8 fields.
 @Suite("Compiled model file (.cnx), int8")
 struct ModelFileInt8Tests {
     /// `weights` compiled at `height`x`width`, calibrated on the Swift backend over `images` random
@@ -26,7 +26,7 @@ struct ModelFileInt8Tests {
         return (0..<(3 * h * w)).map { _ in rng.nextGaussian() }
     }
 
-    /// Byte offsets of each tensor record and op record in an encoded file (a reader of the v2
+    /// Byte offsets of each tensor record and op record in an encoded file (a reader of the v3
     /// layout written out independently of the library's).
     struct Records {
         var tensors: [Int] = []
@@ -103,29 +103,31 @@ struct ModelFileInt8Tests {
         var borrowed = 0, folded = 0
         for (i, op) in backend.prepared.enumerated() {
             let conv: Int8Conv, weight: TensorID, bias: TensorID
-            switch (op, graph.ops[i]) {
-            case let (.int8(.pointwiseGELU(_, c, _)), .pointwiseGELU(p)): (conv, weight, bias) = (c, p.weight, p.bias)
-            case let (.int8(.pointwise(_, c)), .pointwise(p)): (conv, weight, bias) = (c, p.weight, p.bias)
-            case let (.int8(.downsample(_, _, c)), .downsample(p)): (conv, weight, bias) = (c, p.weight, p.bias)
-            case let (.int8(.foldedPointwise(_, f)), .pointwise(p)):
+            switch op {
+            case let .qu8PointwiseGELU(p, c, _): (conv, weight, bias) = (c, p.weight, p.bias)
+            case let .qu8Pointwise(p, c): (conv, weight, bias) = (c, p.weight, p.bias)
+            case let .qu8Downsample(p, _, c): (conv, weight, bias) = (c, p.weight, p.bias)
+            case let .qu8GRNPointwise(p, f):
                 // A folded GRN's 1x1 reads its stored codes, steps, float bias and γ in place.
                 #expect(UnsafeRawPointer(f.codes.panels.base) == loaded.graph.packedConstants[p.weight]?.base)
                 #expect(UnsafeRawPointer(f.bias.base) == loaded.graph.packedConstants[p.bias]?.base)
-                #expect(UnsafeRawPointer(f.weightScale.base) == loaded.graph.packedConstants[p.int8!.weightScale]?.base)
-                #expect(UnsafeRawPointer(f.gamma.base) == loaded.graph.packedConstants[p.inputScale!.gamma]?.base)
+                #expect(UnsafeRawPointer(f.weightScale.base) == loaded.graph.packedConstants[p.weightScale]?.base)
+                #expect(UnsafeRawPointer(f.gamma.base) == loaded.graph.packedConstants[p.grn.gamma]?.base)
                 folded += 1
                 continue
-            default: continue
+            case .stem, .depthwiseConvLN, .pointwiseGELU, .grn, .pointwise, .grnPointwise, .downsample, .head, .qu8DepthwiseConvLN,
+                 .qu8GRN: continue
             }
             #expect(UnsafeRawPointer(conv.weights.panels.base) == loaded.graph.packedConstants[weight]?.base)
             #expect(UnsafeRawPointer(conv.weights.bias.base) == loaded.graph.packedConstants[bias]?.base)
             borrowed += 1
         }
         #expect(borrowed == graph.integerConstants.keys.filter { graph[$0].dataType == .int32 }.count)
-        #expect(folded > 0 && folded == graph.ops.filter { if case let .pointwise(p) = $0 { p.inputScale != nil } else { false } }.count,
+        #expect(folded > 0 && folded == graph.ops.filter { if case .qu8GRNPointwise = $0 { true } else { false } }.count,
                 "every int8 block's GRN is folded into its 1x1")
+        #expect(!graph.ops.contains { $0.kind == "qu8GRN" }, "GRN folded, so none runs on codes")
         // The float ops the quantizer kept (at least the head) store int8 weights, read in place too.
-        let weightOnly = graph.ops.filter { if case let .head(p) = $0 { p.weightOnly != nil } else { false } }
+        let weightOnly = graph.ops.filter { if case let .head(p) = $0 { p.weightStorage != .float32 } else { false } }
         #expect(weightOnly.count == 1, "the head's weights are weight-only int8")
         let direct = try runCompiled(graph, Self.input(64, 64), threads: threads)
         #expect(try loaded.predict(Self.input(64, 64)) == direct)
@@ -141,64 +143,54 @@ struct ModelFileInt8Tests {
         for op in Self.atto.ops {
             let name = backend.kernelName(for: op)
             switch op {
-            case let .pointwiseGELU(p) where p.int8 != nil: #expect(name == "\(int8)-u8-table + u8-sumsq__swift")
-            case let .pointwise(p) where p.int8 != nil && p.inputScale != nil:
+            case .qu8PointwiseGELU: #expect(name == "\(int8)-u8-table + u8-sumsq__swift")
+            case .qu8GRNPointwise:
                 #expect(name.hasPrefix("f32-grn-scale + qs8-grn-requantize + \(int8)-f32") && name.hasSuffix("__swift"))
-            case let .pointwise(p) where p.int8 != nil: #expect(name.hasPrefix("\(int8)-f32") && name.hasSuffix("__swift"))
-            case let .downsample(p) where p.int8 != nil: #expect(name.hasSuffix("u8-patchify2x2 + \(int8)-f32__swift"))
-            case let .grn(p) where Self.atto[p.input].dataType == .uint8: #expect(name == "u8-grn-affine + u8-channel-affine__swift")
-            case let .depthwiseConvLN(p) where Self.atto[p.output].dataType == .uint8: #expect(name.contains("f32-quantize-u8"))
+            case .qu8Pointwise: #expect(name.hasPrefix("\(int8)-f32") && name.hasSuffix("__swift"))
+            case .qu8Downsample: #expect(name.hasSuffix("u8-patchify2x2 + \(int8)-f32__swift"))
+            case .qu8GRN: #expect(name == "u8-grn-affine + u8-channel-affine__swift")
+            case .qu8DepthwiseConvLN: #expect(name.contains("f32-quantize-u8"))
             case .head: #expect(name == "f32-avgpool + f32-layernorm + f32-pwconv-none-w8__swift", "the head is weight-only int8")
-            default: #expect(!name.contains("qu8"), "\(op.kind): \(name)")
+            case .stem, .depthwiseConvLN, .pointwiseGELU, .grn, .pointwise, .grnPointwise, .downsample:
+                #expect(!name.contains("qu8"), "\(op.kind): \(name)")
             }
         }
     }
 
-    @Test("files from before weight-only int8 (fewer op slots) still load, as float ops")
-    func legacySlots() throws {
-        let graph = try ModelFileTests.graph()
-        let data = try ModelFileWriter.encode(graph)
-        let r = Self.records(data)
-        // Rewrite each op record with the old slot count, dropping its trailing (empty) slots.
-        let legacy: [UInt8: Int] = [2: 6, 3: 6, 5: 8, 6: 7, 7: 6]
-        var tables = Data(data[64..<r.ops[0]])
-        var dropped = 0
-        for (i, at) in r.ops.enumerated() {
-            let end = i + 1 < r.ops.count ? r.ops[i + 1] : r.parameters[i] + 1
-            var record = Data(data[at..<end])
-            let code = record[record.startIndex], slots = Int(record[record.startIndex + 1])
-            if let old = legacy[code] {
-                let tail = record.startIndex + 2 + 4 * old
-                #expect(record[tail..<(record.startIndex + 2 + 4 * slots)].allSatisfy { $0 == 0xFF }, "op \(i): trailing slots empty")
-                record.removeSubrange(tail..<(record.startIndex + 2 + 4 * slots))
-                record[record.startIndex + 1] = UInt8(old)
-                dropped += 4 * (slots - old)
-            }
-            tables.append(record)
-        }
-        #expect(dropped > 0)
-        var d = data
-        let tablesEnd = 64 + Int(d[24..<32].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * $1.offset) })
-        d.replaceSubrange(64..<tablesEnd, with: tables + Data(count: dropped))
-        Self.put(UInt64(tables.count), at: 24, in: &d)
-        let loaded = try Self.load(d)
-        #expect(loaded.ops == graph.ops)
+    @Test("files of format version 2 (int8 as optional fields of the float ops) are refused with a clear error")
+    func version2Refused() throws {
+        var d = try ModelFileWriter.encode(Self.tiny)
+        d[8] = 2
+        #expect(throws: ModelFileError.unsupportedVersion(found: 2, supported: 3)) { _ = try ModelFileTests.load(d) }
+        #expect("\(ModelFileError.unsupportedVersion(found: 2, supported: 3))".contains("compile the model again"))
     }
 
-    @Test("weight-only int8: the verifier refuses it beside int8 weights, and a second plane off the head")
+    @Test("weight storage: the verifier refuses a second plane off the head or without its steps, and float weights called int8")
     func weightOnlyVerifier() throws {
         var g = Self.tiny
         let head = try #require(g.ops.lastIndex { $0.kind == "head" })
-        guard case var .head(p) = g.ops[head], let w = p.weightOnly else { Issue.record("head is not weight-only"); return }
+        guard case var .head(p) = g.ops[head], case let .int8(w) = p.weightStorage else { Issue.record("head is not weight-only"); return }
         #expect(w.residualWeight != nil && w.residualScale != nil, "the head has its second plane")
-        p.weightOnly = WeightOnlyInt8(weightScale: w.weightScale, residualWeight: w.residualWeight, residualScale: nil)
+        p.weightStorage = .int8(WeightOnlyInt8(weightScale: w.weightScale, residualWeight: w.residualWeight, residualScale: nil))
         g.ops[head] = .head(p)
         #expect(throws: GraphError.self) { try g.verify() }
+        // The same two planes on a depthwise 7x7 (not the head).
         g = Self.tiny
-        let fc2 = try #require(g.ops.firstIndex { if case let .pointwise(p) = $0 { p.int8 != nil } else { false } })
-        guard case var .pointwise(q) = g.ops[fc2] else { return }
-        q.weightOnly = WeightOnlyInt8(weightScale: q.int8!.weightScale)
-        g.ops[fc2] = .pointwise(q)
+        let dw = try #require(g.ops.firstIndex { $0.kind == "qu8DepthwiseConvLN" || $0.kind == "depthwiseConvLN" })
+        switch g.ops[dw] {
+        case var .qu8DepthwiseConvLN(d), var .depthwiseConvLN(d):
+            guard case let .int8(dwWeights) = d.weightStorage else { Issue.record("depthwise taps are not weight-only"); return }
+            d.weightStorage = .int8(WeightOnlyInt8(weightScale: dwWeights.weightScale, residualWeight: d.weight,
+                                                   residualScale: dwWeights.weightScale))
+            g.ops[dw] = g.ops[dw].kind == "qu8DepthwiseConvLN" ? .qu8DepthwiseConvLN(d) : .depthwiseConvLN(d)
+        default: Issue.record("not a depthwise op")
+        }
+        #expect(throws: GraphError.self) { try g.verify() }
+        // int8 weights declared float32: the weight's element type no longer matches.
+        g = Self.tiny
+        guard case var .head(h) = g.ops[head] else { return }
+        h.weightStorage = .float32
+        g.ops[head] = .head(h)
         #expect(throws: GraphError.self) { try g.verify() }
     }
 
@@ -206,20 +198,20 @@ struct ModelFileInt8Tests {
           arguments: [1, 15, 16, 17, 33], [1, 3, 4, 5, 7, 40])
     func int8Layout(n: Int, k: Int) throws {
         let w = (0..<(n * k)).map { Int32(($0 * 37 + 11) % 255) - 127 }, b = (0..<n).map { Int32($0 * 100_003 - 7) }
-        let panels = SwiftBackend.packIntegers(w, shape: [n, k], layout: .int8PointwisePanels)
+        let panels = ConstantPacking.packIntegers(w, shape: [n, k], layout: .int8PointwisePanels)
         let groups = (k + 3) / 4
         #expect(panels.count == (n + 15) / 16 * groups * 64)
         #expect(panels.count == ConstantLayout.int8PointwisePanels.storedBytes(for: [n, k]))
         var expected = [UInt8](repeating: 0, count: panels.count)
         for o in 0..<n { for j in 0..<k { expected[((o / 16 * groups + j / 4) * 16 + o % 16) * 4 + j % 4] = UInt8(bitPattern: Int8(w[o * k + j])) } }
         #expect(panels == expected)
-        let bias = SwiftBackend.packIntegers(b, shape: [n], layout: .int32Bias16)
+        let bias = ConstantPacking.packIntegers(b, shape: [n], layout: .int32Bias16)
         #expect(bias.count == (n + 15) / 16 * 64)
         let words = (0..<(bias.count / 4)).map { i in Int32(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(bias[4 * i + $1]) << (8 * $1) }) }
         #expect(words == b + [Int32](repeating: 0, count: words.count - n))
         #expect(ConstantLayout.int8PointwisePanels.storedBytes(for: [n]) == nil)
         // Weight-only int8: the float panels' arrangement with one byte per code.
-        let codes = SwiftBackend.packIntegers(w, shape: [n, k], layout: .int8FloatPanels)
+        let codes = ConstantPacking.packIntegers(w, shape: [n, k], layout: .int8FloatPanels)
         #expect(codes.count == ConstantLayout.int8FloatPanels.storedBytes(for: [n, k]))
         var expectedCodes = [UInt8](repeating: 0, count: (n + 15) / 16 * 16 * k)
         for o in 0..<n { for j in 0..<k { expectedCodes[(o / 16 * k + j) * 16 + o % 16] = UInt8(bitPattern: Int8(w[o * k + j])) } }
@@ -261,7 +253,7 @@ struct ModelFileInt8Tests {
         Self.expectCorrupt("layout, which holds") { _ = try Self.load(int8AsFloat) }
 
         // Op parameters: a GELU-input zero point out of range, an unknown tag, a wrong byte count.
-        let geluOp = try #require(r.ops.indices.first { good[r.ops[$0]] == 3 && good[r.parameters[$0]] == 1 })
+        let geluOp = try #require(r.ops.indices.first { good[r.ops[$0]] == 10 && good[r.parameters[$0]] == 1 })
         let gelu = r.parameters[geluOp]
         var badParameter = good; Self.put(UInt32(999), at: gelu + 7, in: &badParameter)
         Self.expectCorrupt("zero point 999") { _ = try Self.load(badParameter) }
@@ -273,18 +265,23 @@ struct ModelFileInt8Tests {
         var wrongOp = good; wrongOp[gelu + 1] = ModelFileFormat.OpParameter.normQuantization.rawValue
         Self.expectCorrupt("takes no parameter normQuantization") { _ = try Self.load(wrongOp) }
 
-        // The weight-scale slot emptied: a float convolution over int8 weights fails verification.
-        let pointwise = try #require(r.ops.first { good[$0] == 5 })
-        var noScale = good; Self.put(ModelFileFormat.noTensor, at: pointwise + 2 + 4 * 7, in: &noScale)
-        #expect { _ = try Self.load(noScale) } throws: { error in
-            if case .invalidGraph = error as? ModelFileError { return true } else { return false }
-        }
+        // The weight-scale slot of an int8 1x1 emptied: a required slot.
+        let pointwise = try #require(r.ops.first { good[$0] == 12 || good[$0] == 13 })
+        var noScale = good; Self.put(ModelFileFormat.noTensor, at: pointwise + 2 + 4 * 5, in: &noScale)
+        Self.expectCorrupt("slot 5 is empty") { _ = try Self.load(noScale) }
+        // The GELU table's input quantization removed (parameter count 0, payload kept as junk): required.
+        var noParameter = good; noParameter[gelu] = 0
+        #expect(throws: ModelFileError.self) { _ = try Self.load(noParameter) }
+        // A weight-only steps slot emptied on a float op over int8 weights: the verifier refuses it.
+        let head = try #require(r.ops.first { good[$0] == 8 })
+        var noSteps = good; Self.put(ModelFileFormat.noTensor, at: head + 2 + 4 * 6, in: &noSteps)
+        #expect(throws: ModelFileError.self) { _ = try Self.load(noSteps) }
 
         for cut in [r.tensors[int8] + 2, q + 5, r.parameters.last!, good.count - 1] {
             #expect(throws: ModelFileError.truncated(expectedBytes: good.count, foundBytes: cut)) { _ = try ModelFileTests.load(good.prefix(cut)) }
         }
         var v1 = good; v1[8] = 1
-        #expect(throws: ModelFileError.unsupportedVersion(found: 1, supported: 2)) { _ = try ModelFileTests.load(v1) }
+        #expect(throws: ModelFileError.unsupportedVersion(found: 1, supported: 3)) { _ = try ModelFileTests.load(v1) }
     }
 
     @Test("every table byte of an int8 file corrupted (checksum resealed): a typed error or a valid graph, never a crash")

@@ -72,18 +72,22 @@ struct NativeBackendTests {
         }
     }
 
-    @Test("CNX_EDGE_ISA picks a supported instruction set; unknown or unsupported ones are ignored with a note")
-    func isaVariable() throws {
+    @Test("ExecutionOptions.isa picks a supported instruction set; an unsupported one falls back to the best with a note")
+    func isaOption() throws {
         let best = cnx_kernels_best_isa()
-        let none = NativeBackend.isa(environment: [:])
+        let none = NativeBackend.isa(requested: nil)
         #expect(none.0 == best && none.1 == nil)
-        let scalar = NativeBackend.isa(environment: ["CNX_EDGE_ISA": "SCALAR"])
-        #expect(scalar.0 == cnx_isa_scalar && scalar.1 == "set by CNX_EDGE_ISA=scalar")
-        let bogus = NativeBackend.isa(environment: ["CNX_EDGE_ISA": "sse9"])
-        #expect(bogus.0 == best && bogus.1?.contains("ignored: not one of") == true)
-        let foreign = best == cnx_isa_neon ? "avx2" : "neon"
-        let unsupported = NativeBackend.isa(environment: ["CNX_EDGE_ISA": foreign])
-        #expect(unsupported.0 == best && unsupported.1?.contains("not supported") == true)
+        #expect(NativeBackend.canRun(.scalar) && NativeBackend.runnableISAs.first == .scalar)
+        let scalar = NativeBackend(options: ExecutionOptions(isa: .scalar))
+        #expect(scalar.isa == cnx_isa_scalar)
+        let graph = try Compiler.compile(.synthetic(config: ModelConfig(.atto), seed: 3), height: 64, width: 64)
+        try scalar.prepare(graph)
+        #expect(scalar.kernelName(for: graph.ops[1]).hasSuffix("__scalar"))
+        #expect(scalar.selectionReason(for: graph.ops[1]).contains("requested"))
+        let foreign: KernelISA = best == cnx_isa_neon ? .avx2 : .neon
+        #expect(!NativeBackend.canRun(foreign))
+        let unsupported = NativeBackend.isa(requested: foreign)
+        #expect(unsupported.0 == best && unsupported.1?.contains("not run by this CPU") == true)
     }
 
     @Test("a .cnx-style graph (constants in the Swift layouts) runs like the value graph")
@@ -95,8 +99,8 @@ struct NativeBackendTests {
             let graph = try Compiler.compile(weights, height: 64, width: 96, options: CompilerOptions(foldGRN: foldGRN))
             var packed = graph
             var keep: [AnyObject] = []
-            for (t, layout) in SwiftBackend.constantLayouts(graph) {
-                let floats = SwiftBackend.pack(graph.constants[t]!, shape: graph[t].shape, layout: layout)
+            for (t, layout) in ConstantPacking.layouts(graph) {
+                let floats = ConstantPacking.pack(graph.constants[t]!, shape: graph[t].shape, layout: layout)
                 let storage = UnsafeMutableRawPointer.allocate(byteCount: floats.count * 4, alignment: 64)
                 storage.copyMemory(from: floats, byteCount: floats.count * 4)
                 let owner = Storage(storage)

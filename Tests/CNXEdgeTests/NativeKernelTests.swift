@@ -64,7 +64,7 @@ struct NativeKernelTests {
                 let codes = (0..<(n * k)).map { _ in Int32(g.floats(1, in: -127.49...127.49)[0].rounded()) }
                 let steps = g.floats(n, in: 0.001...0.02)
                 weights = (0..<(n * k)).map { Float(codes[$0]) * steps[$0 / k] }
-                let bytes = SwiftBackend.packIntegers(codes, shape: [n, k], layout: .int8FloatPanels)
+                let bytes = ConstantPacking.packIntegers(codes, shape: [n, k], layout: .int8FloatPanels)
                 let packed = GuardedFloats(count: bytes.count / 4)
                 bytes.withUnsafeBytes { UnsafeMutableRawPointer(packed.base).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
                 packedWeights = packed

@@ -10,7 +10,8 @@ struct TrainedModelTests {
     @Test("logits within 1e-4 of timm from the tensors and from the image files", arguments: [1, 2])
     func trainedParity(threads: Int) throws {
         let weights = try WeightLoader.load(path: ReferenceFiles.reference("trained/convnextv2_atto_exemplar.safetensors"), expected: .atto)
-        let model = SwiftFP32Model(weights: weights, options: ExecutionOptions(threads: threads))
+        let model = try CompiledModel(graph: Compiler.compile(weights, height: 224, width: 224),
+                                      backend: SwiftBackend(options: ExecutionOptions(threads: threads)))
         let vectors = try ReferenceFiles.vectors("trained/convnextv2_atto_exemplar_vectors.safetensors")
         let listing = try Data(contentsOf: URL(fileURLWithPath: ReferenceFiles.reference("trained/vectors.json")))
         let files = try #require((try JSONSerialization.jsonObject(with: listing) as? [String: Any])?["images"] as? [String])
@@ -18,10 +19,10 @@ struct TrainedModelTests {
         for (i, file) in files.enumerated() {
             let reference = try #require(vectors["logits_image_\(i)"]).values
             let input = try #require(vectors["input_image_\(i)"]).values
-            let fromTensor = try model.predict(input, height: 224, width: 224)
+            let fromTensor = try model.predict(input)
             #expect(relativeL2Error(fromTensor, reference) <= 1e-4, "\(file) from the tensor")
             let image = try ImageDecoder.decode(path: ReferenceFiles.shared.appendingPathComponent("eval-images/\(file)").path)
-            let fromImage = try model.predict(preprocessor.tensor(from: image), height: 224, width: 224)
+            let fromImage = try model.predict(preprocessor.tensor(from: image))
             let error = relativeL2Error(fromImage, reference)
             #expect(error <= 1e-4, "\(file) from the JPEG: \(error)")
             // The trained model knows these images: its top-1 is the synset in the file name.

@@ -9,7 +9,8 @@ import CNXEdge
 ///
 /// - `__native-Nt`, `__swift-Nt`: the compiled graph (`Compiler.compile`) run by `CompiledModel`
 ///   on ``NativeBackend`` (only with the `Native` trait) or ``SwiftBackend``.
-/// - `__swift-direct-Nt`: ``SwiftFP32Model``, the hand-written Swift executor (no graph).
+/// - Femto and Pico: `model/convnextv2_femto-224-fp32__swift-1t`, `…pico…__swift-1t` (and
+///   `__native-1t` with the trait), the larger sizes at one thread.
 /// - `-int8__native-Nt`, `-int8__swift-Nt`: that graph quantized by ``Quantizer`` with the default
 ///   options, calibrated on two random inputs (ranges do not change the work; no block is left
 ///   float, unlike the trained Atto's one block, ~4% of its MACs).
@@ -33,30 +34,17 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    let direct: [(size: ModelSize, threads: Int)] = [(.atto, 1), (.atto, 2), (.femto, 1), (.pico, 1)]
-    for row in direct {
-        let config = ModelConfig(row.size)
-        let name = "model/\(config)-\(side)-fp32__swift-direct-\(row.threads)t"
-        Benchmark(name, configuration: .model(seconds: 10, maxIterations: 50)) { benchmark, state in
-            try benchmark.measuringMACs(state.macs) {
-                blackHole(try state.model.predict(state.input, height: side, width: side))
+    for size in [ModelSize.femto, .pico] {
+        let config = ModelConfig(size)
+        for backend in compiled.filter({ $0.threads == 1 }).map(\.backend) {
+            Benchmark("model/\(config)-\(side)-fp32__\(backend)-1t", configuration: .model(seconds: 10, maxIterations: 50)) { benchmark, state in
+                try benchmark.measuringMACs(state.macs) {
+                    blackHole(try state.model.predict(state.input))
+                }
+            } setup: {
+                try CompiledModelState(config: config, backend: backend, threads: 1, side: side)
             }
-        } setup: {
-            ModelState(config: config, threads: row.threads, side: side)
         }
-    }
-}
-
-/// A model with its weights packed and one normalised-looking input, built outside the measurement.
-final class ModelState: @unchecked Sendable {
-    let model: SwiftFP32Model
-    let input: [Float]
-    let macs: Int
-
-    init(config: ModelConfig, threads: Int, side: Int) {
-        model = SwiftFP32Model(weights: .synthetic(config: config), options: ExecutionOptions(threads: threads))
-        input = gaussianArray(3 * side * side, std: 1, seed: 11)
-        macs = config.macs(height: side, width: side)
     }
 }
 

@@ -3,29 +3,38 @@ import BenchmarkSupport
 import CNXEdge
 
 /// One row per distinct fused-op shape of the compiled ConvNeXt V2 Atto graph at 224x224
-/// (synthetic weights), per backend, single-threaded, so a regression in one fused op shows on its
-/// own. Named `op/<kind>-<shape>__<backend>-1t`, e.g. `op/pointwiseGELU-196x160x640__native-1t`;
-/// see ``OpRow/shapeName(_:in:)`` for what the shape means for each kind.
+/// (synthetic weights), fp32 and int8, per backend, single-threaded, so a regression in one fused
+/// op shows on its own. Named `op/<kind>-<shape>__<backend>-1t` after the op's ``FusedOp`` case,
+/// e.g. `op/pointwiseGELU-196x160x640__native-1t`, `op/qu8PointwiseGELU-3136x40x160__swift-1t`;
+/// see ``OpRow/shapeName(_:in:)`` for what the shape means for each kind. The int8 graph is the
+/// fp32 one through ``Quantizer`` with the default options, calibrated on two random inputs (as
+/// the model rows), so every block and downsample is int8 and the float ops keep weight-only int8
+/// weights (their rows end in `-w8`).
 ///
 /// Each row's setup compiles and prepares a `CompiledModel`, allocates an arena for its memory
 /// plan and runs ops `0..<i` once, so op `i` reads the activations it reads inside the model.
 /// Only `backend.execute(op: i, ...)` is measured.
 let benchmarks: @Sendable () -> Void = {
     let side = 224
-    let graph: Graph
+    let graphs: [SendableGraph]
     do {
-        graph = try Compiler.compile(.synthetic(config: ModelConfig(.atto)), height: side, width: side)
+        let fp32 = try Compiler.compile(.synthetic(config: ModelConfig(.atto)), height: side, width: side)
+        let inputs = (0..<2).map { gaussianArray(3 * side * side, std: 1, seed: UInt64(20 + $0)) }
+        let statistics = try Quantizer.calibrate(fp32, backend: SwiftBackend(), inputs: inputs)
+        graphs = [SendableGraph(fp32), SendableGraph(try Quantizer.quantize(fp32, statistics: statistics))]
     } catch {
         fatalError("compiling ConvNeXt V2 Atto failed: \(error)")
     }
-    let shared = SendableGraph(graph)
 
     // The first op of every distinct name (stage 2's six identical blocks give one row each kind).
     var seen: Set<String> = []
     var rows: [OpRow] = []
-    for (i, op) in graph.ops.enumerated() {
-        let name = "\(op.kind)-\(OpRow.shapeName(op, in: graph))"
-        if seen.insert(name).inserted { rows.append(OpRow(index: i, name: name, macs: op.macs(in: graph))) }
+    for shared in graphs {
+        let graph = shared.graph
+        for (i, op) in graph.ops.enumerated() {
+            let name = "\(op.kind)-\(OpRow.shapeName(op, in: graph))"
+            if seen.insert(name).inserted { rows.append(OpRow(graph: shared, index: i, name: name, macs: op.macs(in: graph))) }
+        }
     }
 
     var backends: [(name: String, make: @Sendable () -> any Backend)] = [
@@ -51,23 +60,25 @@ let benchmarks: @Sendable () -> Void = {
                 }
                 benchmark.stopMeasurement()
             } setup: {
-                try OpState(graph: shared.graph, backend: backend.make(), op: row.index, side: side)
+                try OpState(graph: row.graph.graph, backend: backend.make(), op: row.index, side: side)
             }
         }
     }
 }
 
-/// One distinct fused op of the graph: its index (the first op with this name) and row name.
+/// One distinct fused op of a graph: the graph, its index (the first op with this name) and row name.
 struct OpRow: Sendable {
+    let graph: SendableGraph
     let index: Int
     let name: String
     let macs: Int
 
     /// The op's shape, in the form the kernel rows use:
     /// - GEMM-like ops as `ROWSxKxN` (output pixels x input features x output channels):
-    ///   `stem` (K = 3·4·4 = 48), `pointwiseGELU`, `pointwise`, `downsample` (K = 4·Cin), `head` (ROWS = 1);
-    ///   `pointwise` gets `-noresidual` without a residual add and `-grnfolded` when GRN is folded in;
-    /// - `depthwiseConvLN` and `grn` as `HxWxC`.
+    ///   `stem` (K = 3·4·4 = 48), the 1x1s, the downsamples (K = 4·Cin), `head` (ROWS = 1); a 1x1
+    ///   gets `-noresidual` without a residual add;
+    /// - the depthwise 7x7s and GRNs as `HxWxC`;
+    /// - `-w8` for a float op whose weights are stored as int8 (``WeightStorage``).
     static func shapeName(_ op: FusedOp, in graph: Graph) -> String {
         func nhwc(_ t: TensorID) -> (h: Int, w: Int, c: Int) {
             let s = graph[t].shape
@@ -77,26 +88,25 @@ struct OpRow: Sendable {
             let o = nhwc(output)
             return "\(o.h * o.w)x\(k)x\(o.c)"
         }
-        switch op {
-        case let .stem(p):
-            return gemm(p.output, k: graph[p.input].shape[1] * 16)
-        case let .depthwiseConvLN(p):
-            let o = nhwc(p.output)
+        func spatial(_ t: TensorID) -> String {
+            let o = nhwc(t)
             return "\(o.h)x\(o.w)x\(o.c)"
-        case let .pointwiseGELU(p):
-            return gemm(p.output, k: nhwc(p.input).c)
-        case let .grn(p):
-            let o = nhwc(p.output)
-            return "\(o.h)x\(o.w)x\(o.c)"
-        case let .pointwise(p):
-            var name = gemm(p.output, k: nhwc(p.input).c)
-            if p.residual == nil { name += "-noresidual" }
-            if p.inputScale != nil { name += "-grnfolded" }
-            return name
-        case let .downsample(p):
-            return gemm(p.output, k: nhwc(p.input).c * 4)
-        case let .head(p):
-            return "1x\(nhwc(p.input).c)x\(graph[p.output].shape.last!)"
+        }
+        func residual(_ r: TensorID?) -> String { r == nil ? "-noresidual" : "" }
+        func w8(_ s: WeightStorage) -> String { s == .float32 ? "" : "-w8" }
+        return switch op {
+        case let .stem(p): gemm(p.output, k: graph[p.input].shape[1] * 16)
+        case let .depthwiseConvLN(p), let .qu8DepthwiseConvLN(p): spatial(p.output) + w8(p.weightStorage)
+        case let .pointwiseGELU(p): gemm(p.output, k: nhwc(p.input).c) + w8(p.weightStorage)
+        case let .grn(p), let .qu8GRN(p): spatial(p.output)
+        case let .pointwise(p): gemm(p.output, k: nhwc(p.input).c) + residual(p.residual) + w8(p.weightStorage)
+        case let .grnPointwise(p): gemm(p.output, k: nhwc(p.input).c) + residual(p.residual)
+        case let .downsample(p): gemm(p.output, k: nhwc(p.input).c * 4) + w8(p.weightStorage)
+        case let .head(p): "1x\(nhwc(p.input).c)x\(graph[p.output].shape.last!)" + w8(p.weightStorage)
+        case let .qu8PointwiseGELU(p): gemm(p.output, k: nhwc(p.input).c)
+        case let .qu8Pointwise(p): gemm(p.output, k: nhwc(p.input).c) + residual(p.residual)
+        case let .qu8GRNPointwise(p): gemm(p.output, k: nhwc(p.input).c) + residual(p.residual)
+        case let .qu8Downsample(p): gemm(p.output, k: nhwc(p.input).c * 4)
         }
     }
 }

@@ -17,7 +17,8 @@ extension CompilerPass {
             case var .pointwise(pw) where pw.input == dw.output:
                 (pw.weight, pw.bias) = try g.foldAffine(dw.norm, weight: pw.weight, bias: pw.bias, group: 1, op: j)
                 g.ops[j] = .pointwise(pw)
-            case .stem, .depthwiseConvLN, .grn, .pointwise, .downsample, .head:
+            case .stem, .depthwiseConvLN, .grn, .pointwise, .grnPointwise, .downsample, .head, .qu8DepthwiseConvLN,
+                 .qu8PointwiseGELU, .qu8GRN, .qu8Pointwise, .qu8GRNPointwise, .qu8Downsample:
                 continue
             }
             dw.norm.gamma = nil

@@ -14,21 +14,22 @@ extension CompilerPass {
 }
 
 extension Graph {
-    /// Merges GRN op `i` into the 1x1 convolution that alone reads its output (β into that 1x1's
-    /// float bias, the scale as its ``PointwiseParameters/inputScale``, its input GRN's input) and
-    /// returns that 1x1's index; op `i` stays in place for the caller to remove. Nil, the graph
-    /// unchanged, when op `i` is no GRN or its output is not read by one plain 1x1 alone. The fold
-    /// of ``CompilerPass/foldGRN`` and of the int8 quantizer (``QuantizationOptions/foldGRN``).
+    /// Merges float GRN op `i` into the float 1x1 convolution that alone reads its output (β into
+    /// that 1x1's float bias, the scale as its ``GRNPointwiseParameters/grn``, its input GRN's
+    /// input), making it a ``FusedOp/grnPointwise(_:)``, and returns that 1x1's index; op `i` stays
+    /// in place for the caller to remove. Nil, the graph unchanged, when op `i` is no float GRN or
+    /// its output is not read by one plain float 1x1 alone. The fold of ``CompilerPass/foldGRN``
+    /// and of the quantizer's ``QuantizationPass/foldGRNInt8(_:)``.
     mutating func foldGRNIntoReader(_ i: Int) throws -> Int? {
         guard case let .grn(grn) = ops[i] else { return nil }
         let readers = consumers(of: grn.output)
-        guard readers.count == 1, grn.output != output, case var .pointwise(pw) = ops[readers[0]],
-              pw.input == grn.output, pw.inputScale == nil, pw.residual != grn.output else { return nil }
+        guard readers.count == 1, grn.output != output, case let .pointwise(pw) = ops[readers[0]],
+              pw.input == grn.output, pw.residual != grn.output, pw.weightStorage == .float32 else { return nil }
         let beta = LayerNormAffine(gamma: nil, beta: grn.beta, epsilon: 0)
-        (pw.weight, pw.bias) = try foldAffine(beta, weight: pw.weight, bias: pw.bias, group: 1, op: readers[0])
-        pw.input = grn.input
-        pw.inputScale = GRNInputScale(sumOfSquares: grn.sumOfSquares, gamma: grn.gamma)
-        ops[readers[0]] = .pointwise(pw)
+        let (weight, bias) = try foldAffine(beta, weight: pw.weight, bias: pw.bias, group: 1, op: readers[0])
+        ops[readers[0]] = .grnPointwise(GRNPointwiseParameters(
+            input: grn.input, output: pw.output, residual: pw.residual, weight: weight, bias: bias,
+            grn: GRNInputScale(sumOfSquares: grn.sumOfSquares, gamma: grn.gamma)))
         return readers[0]
     }
 }

@@ -9,7 +9,9 @@ public enum ModelFileWriter {
     /// - Throws: ``GraphError`` if the graph does not verify or a constant has no values.
     public static func encode(_ graph: Graph) throws -> Data {
         try graph.verify()
-        let layouts = SwiftBackend.constantLayouts(graph)
+        // A one-op graph's external inputs have no producer a file could describe.
+        if let t = graph.externalInputs.min() { throw GraphError.invalidExternalInput(tensor: graph[t].name + " (a file stores no external inputs)") }
+        let layouts = ConstantPacking.layouts(graph)
         let align = ModelFileFormat.alignment
 
         // Weights first (the tables record their offsets), each constant padded to 64 bytes.
@@ -85,9 +87,9 @@ public enum ModelFileWriter {
         let shape = graph[t].shape
         switch graph[t].dataType {
         case .int8, .int32:
-            if let values = graph.integerConstants[t] { return SwiftBackend.packIntegers(values, shape: shape, layout: layout) }
+            if let values = graph.integerConstants[t] { return ConstantPacking.packIntegers(values, shape: shape, layout: layout) }
         case .float32, .float64, .uint8:
-            if let values = graph.constants[t] { return SwiftBackend.pack(values, shape: shape, layout: layout).withUnsafeBytes { Array($0) } }
+            if let values = graph.constants[t] { return ConstantPacking.pack(values, shape: shape, layout: layout).withUnsafeBytes { Array($0) } }
         }
         guard let c = graph.packedConstants[t], c.layout == layout else { return nil }
         return Array(UnsafeRawBufferPointer(start: c.base, count: c.byteCount))

@@ -1,3 +1,5 @@
+import CNXEdgeRuntime
+
 /// A clipping range for one activation tensor, in float units.
 public struct QuantizationRange: Equatable, Sendable {
     /// The smallest value kept; anything below is clamped to it.
@@ -57,7 +59,7 @@ public struct ActivationQuantization: Equatable, Codable, Sendable {
         precondition(qmin < qmax, "ActivationQuantization: qmin \(qmin) >= qmax \(qmax)")
         let lower = min(Double(range.lower), 0), upper = max(Double(range.upper), 0)
         let scale = max(Float((upper - lower) / Double(qmax - qmin)), Self.minimumScale)
-        let shift = (lower / Double(scale)).rounded(.toNearestOrEven)
+        let shift = Requantization.round(lower / Double(scale))
         let zeroPoint = Int32(min(max(Double(qmin) - shift, Double(qmin)), Double(qmax)))
         self.init(scale: scale, zeroPoint: zeroPoint, qmin: qmin, qmax: qmax)
     }
@@ -71,7 +73,7 @@ public struct ActivationQuantization: Equatable, Codable, Sendable {
     /// nearest with ties to even. NaN maps to `zeroPoint`.
     @inlinable
     public func quantize(_ x: Float) -> Int32 {
-        let q = (x / scale).rounded(.toNearestOrEven) + Float(zeroPoint)
+        let q = Requantization.round(x / scale) + Float(zeroPoint)
         guard !q.isNaN else { return zeroPoint }
         return Int32(min(max(q, Float(qmin)), Float(qmax)))
     }

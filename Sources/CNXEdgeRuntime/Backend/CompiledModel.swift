@@ -30,6 +30,18 @@ public final class CompiledModel: @unchecked Sendable {
 
     deinit { arena.deallocate() }
 
+    /// Checks that `count` floats are a `[1, 3, height, width]` input this network accepts
+    /// (height and width positive multiples of 32).
+    /// - Throws: ``ExecutionError/invalidInputSize(height:width:)`` or ``ExecutionError/inputCountMismatch(expected:found:)``.
+    public static func validate(height: Int, width: Int, count: Int) throws {
+        guard height > 0, width > 0, height % 32 == 0, width % 32 == 0 else {
+            throw ExecutionError.invalidInputSize(height: height, width: width)
+        }
+        guard count == 3 * height * width else {
+            throw ExecutionError.inputCountMismatch(expected: 3 * height * width, found: count)
+        }
+    }
+
     /// Runs one image.
     /// - Parameters:
     ///   - input: `[1, 3, H, W]` NCHW at the graph's input size, already normalised.
@@ -87,7 +99,7 @@ public final class CompiledModel: @unchecked Sendable {
 
     /// Checks `input`, hands `ops` the buffers of one run, and returns the logits it left.
     private func run(_ input: [Float], _ ops: (ExecutionBuffers) -> Void) throws -> [Float] {
-        try SwiftFP32Model.validate(height: graph.inputHeight, width: graph.inputWidth, count: input.count)
+        try Self.validate(height: graph.inputHeight, width: graph.inputWidth, count: input.count)
         if let bad = input.firstIndex(where: { !$0.isFinite }) { throw ExecutionError.nonFiniteInput(index: bad) }
         return input.withUnsafeBufferPointer { p in
             let buffers = ExecutionBuffers(arena: arena, plan: plan, inputID: graph.input, input: p.baseAddress!)

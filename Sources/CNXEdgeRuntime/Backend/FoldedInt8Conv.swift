@@ -1,6 +1,6 @@
-/// An int8 1x1 convolution with a GRN folded into it (``PointwiseParameters/inputScale`` on an
-/// int8 1x1), as both backends run it: the stored codes, their steps, the float bias (GRN's β
-/// folded in) and GRN's γ; for each image, GRN's scale `σ = 1 + γ·N` from the uint8 input's sums
+/// An int8 1x1 convolution with a GRN folded into it (``FusedOp/qu8GRNPointwise(_:)``), as both
+/// backends run it: the stored codes, their steps, the float bias (GRN's β folded in) and GRN's
+/// γ; for each image, GRN's scale `σ = 1 + γ·N` from the uint8 input's sums
 /// of squares and the weights `W·diag(σ)` requantized to int8 (``s8RequantizeGRNPanels(_:panels:)``)
 /// into the op's scratch space (``Scratch``), so they cost no memory beyond the arena's peak
 /// (stage 3's 410 KB of codes run when the activations are small). The GEMM is then the plain
@@ -49,24 +49,17 @@ final class FoldedInt8Conv {
         layout = Scratch(outputChannels: codes.outputChannels, inputChannels: codes.inputChannels, int16Pairs: int16Pairs)
     }
 
-    /// Scratch bytes of `op` if it is a folded int8 1x1, else nil.
-    static func scratchBytes(for op: FusedOp, in graph: Graph, int16Pairs: Bool) -> Int? {
-        guard case let .pointwise(p) = op, p.int8 != nil, p.inputScale != nil else { return nil }
-        return Scratch(outputChannels: graph[p.weight].shape[0], inputChannels: graph[p.weight].shape[1], int16Pairs: int16Pairs).bytes
-    }
-
-    /// The folded int8 1x1 of `op`, if it is one, reading its constants in place where a `.cnx`
-    /// file stores them (``SwiftBackend/constantLayouts(_:)``).
-    static func of(_ op: FusedOp, in graph: Graph, int16Pairs: Bool) -> FoldedInt8Conv? {
-        guard case let .pointwise(p) = op, let int8 = p.int8, let scale = p.inputScale else { return nil }
+    /// The folded int8 1x1 of `p`, reading its constants in place where a `.cnx` file stores
+    /// them (``ConstantPacking/layouts(_:)``).
+    convenience init(_ p: QU8GRNPointwiseParameters, in graph: Graph, int16Pairs: Bool) {
         let n = graph[p.weight].shape[0], k = graph[p.weight].shape[1]
-        return FoldedInt8Conv(
-            codes: PackedInt8PointwiseWeights(panels: SwiftBackend.packedConstant(graph, p.weight, .int8PointwisePanels),
+        self.init(
+            codes: PackedInt8PointwiseWeights(panels: ConstantPacking.packed(graph, p.weight, .int8PointwisePanels),
                                               bias: AlignedFloatBuffer(count: (n + 15) / 16 * 16) { _ in },
                                               outputChannels: n, inputChannels: k),
-            weightScale: SwiftBackend.packedConstant(graph, int8.weightScale, .raw),
-            bias: SwiftBackend.packedConstant(graph, p.bias, .bias16),
-            gamma: SwiftBackend.packedConstant(graph, scale.gamma, .raw), int16Pairs: int16Pairs)
+            weightScale: ConstantPacking.packed(graph, p.weightScale, .raw),
+            bias: ConstantPacking.packed(graph, p.bias, .bias16),
+            gamma: ConstantPacking.packed(graph, p.grn.gamma, .raw), int16Pairs: int16Pairs)
     }
 
     /// Requantizes the weights for this image into `scratch` (``Scratch``; 64-byte aligned, the

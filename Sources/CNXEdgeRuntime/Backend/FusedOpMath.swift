@@ -4,7 +4,7 @@ import Foundation
 /// on them: GRN's per-channel scale from its sums and the head's average pool.
 enum FusedOpMath {
     /// GRN's per-channel scale `1 + γ_c · N_c`, `N_c = √s_c / (mean_c √s_c + 1e-6)`, from the
-    /// float64 sums of squares `s` (`[c]`), summed in channel order (as ``SwiftFP32Model`` does).
+    /// float64 sums of squares `s` (`[c]`), summed in channel order.
     /// Writes `c` floats to `scale`; never allocates.
     static func grnScale(sums: UnsafePointer<Double>, gamma: UnsafePointer<Float>, channels c: Int,
                          scale: UnsafeMutablePointer<Float>) {
@@ -59,6 +59,19 @@ enum FusedOpMath {
         }
     }
 
+    /// `W·diag(scale)` for a folded GRN: row `k` of every `[inputChannels][16]` float panel times
+    /// `scale[k]`, from `panels` into `scaled` (the bias is separate and unscaled). Never allocates.
+    static func scaleInputRows(panels: UnsafePointer<Float>, panelCount: Int, inputChannels k: Int, by scale: UnsafePointer<Float>,
+                               into scaled: UnsafeMutablePointer<Float>) {
+        for panel in 0..<panelCount {
+            let base = panel * k * 16
+            for row in 0..<k {
+                let s = scale[row], o = base + row * 16
+                for j in 0..<16 { scaled[o + j] = panels[o + j] * s }
+            }
+        }
+    }
+
     /// Global average pool of NHWC `[pixels][c]` into `pooled` (`[c]`), each channel summed in
     /// double in increasing pixel order. Never allocates.
     static func averagePool(_ input: UnsafePointer<Float>, pixels: Int, channels c: Int,
@@ -77,22 +90,20 @@ struct Int8Conv {
     private(set) var weights: PackedInt8PointwiseWeights
     let multipliers: AlignedFloatBuffer
 
-    /// Op constants `w` (int8), `b` (int32) and `int8.weightScale` of `graph`, for an input of
-    /// scale `input` and an output of scale `output` (1 for float outputs).
-    init(_ graph: Graph, weight w: TensorID, bias b: TensorID, _ int8: Int8Weights, input: Float, output: Float = 1) {
+    /// Op constants `w` (int8), `b` (int32) and `weightScale` (float32) of `graph`, for an input
+    /// of scale `input` and an output of scale `output` (1 for float outputs).
+    init(_ graph: Graph, weight w: TensorID, bias b: TensorID, weightScale: TensorID, input: Float, output: Float = 1) {
         let s = graph[w].shape, n = s[0], k = s.dropFirst().reduce(1, *)
-        func borrowed(_ c: PackedConstant) -> AlignedFloatBuffer {
-            AlignedFloatBuffer(borrowing: c.base, count: c.floatCount, owner: c.owner)
-        }
         if let pw = graph.packedConstants[w], let pb = graph.packedConstants[b] {
-            weights = PackedInt8PointwiseWeights(panels: borrowed(pw), bias: borrowed(pb), outputChannels: n, inputChannels: k)
+            weights = PackedInt8PointwiseWeights(panels: ConstantPacking.borrowed(pw), bias: ConstantPacking.borrowed(pb),
+                                                 outputChannels: n, inputChannels: k)
         } else {
             weights = PackedInt8PointwiseWeights(weights: graph.integerConstants[w]!, bias: graph.integerConstants[b]!,
                                                  outputChannels: n, inputChannels: k)
         }
-        let scales = graph.packedConstants[int8.weightScale].map { c in
+        let scales = graph.packedConstants[weightScale].map { c in
             Array(UnsafeBufferPointer(start: c.base.assumingMemoryBound(to: Float.self), count: n))
-        } ?? graph.constants[int8.weightScale]!
+        } ?? graph.constants[weightScale]!
         multipliers = Int8Math.multipliers(inputScale: input, weightScales: scales, outputScale: output)
     }
 
@@ -111,23 +122,21 @@ extension Int8Conv {
         return copy
     }
 
-    /// The int8 convolution of `op` if it has one (an int8 1x1 + GELU, 1x1 or downsample), with
-    /// its epilogue multipliers for its input's and output's scales, and the 1x1 + GELU's table.
-    static func of(_ op: FusedOp, in graph: Graph) -> (conv: Int8Conv, table: [UInt8]?)? {
-        switch op {
-        case let .pointwiseGELU(p):
-            guard let int8 = p.int8, let pre = p.geluInput else { return nil }
-            return (Int8Conv(graph, weight: p.weight, bias: p.bias, int8, input: graph[p.input].quantization!.scale, output: pre.scale),
-                    Int8Math.geluTable(input: pre, output: graph[p.output].quantization!))
-        case let .pointwise(p):
-            // A folded GRN's weights change with every image (``FoldedInt8Conv``).
-            guard let int8 = p.int8, p.inputScale == nil else { return nil }
-            return (Int8Conv(graph, weight: p.weight, bias: p.bias, int8, input: graph[p.input].quantization!.scale), nil)
-        case let .downsample(p):
-            guard let int8 = p.int8, let norm = p.normQuantization else { return nil }
-            return (Int8Conv(graph, weight: p.weight, bias: p.bias, int8, input: norm.scale), nil)
-        case .stem, .depthwiseConvLN, .grn, .head: return nil
-        }
+    /// An int8 1x1 + GELU's convolution, its multipliers to the pre-activation codes, and the GELU table.
+    static func pointwiseGELU(_ p: QU8PointwiseGELUParameters, in graph: Graph) -> (conv: Int8Conv, table: [UInt8]) {
+        (Int8Conv(graph, weight: p.weight, bias: p.bias, weightScale: p.weightScale, input: graph[p.input].quantization!.scale,
+                  output: p.geluInput.scale),
+         Int8Math.geluTable(input: p.geluInput, output: graph[p.output].quantization!))
+    }
+
+    /// An int8 1x1's convolution into float32.
+    static func pointwise(_ p: QU8PointwiseParameters, in graph: Graph) -> Int8Conv {
+        Int8Conv(graph, weight: p.weight, bias: p.bias, weightScale: p.weightScale, input: graph[p.input].quantization!.scale)
+    }
+
+    /// An int8 downsample's convolution into float32, on the LayerNorm's codes.
+    static func downsample(_ p: QU8DownsampleParameters, in graph: Graph) -> Int8Conv {
+        Int8Conv(graph, weight: p.weight, bias: p.bias, weightScale: p.weightScale, input: p.normQuantization.scale)
     }
 }
 
@@ -150,29 +159,7 @@ enum Int8Math {
         (0..<256).map { v in
             let x = Double(input.scale) * Double(v - Int(input.zeroPoint))
             let g = 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
-            let q = (g / Double(output.scale)).rounded(.toNearestOrEven) + Double(output.zeroPoint)
-            return UInt8(min(max(q, 0), 255))
-        }
-    }
-
-    /// Scratch bytes an op needs when it runs in int8 (the same on every backend), `nil` for a float op:
-    /// depthwise + LN, its float output before quantization; 1x1 + GELU, block partials and exact
-    /// sums (Int64); GRN, its scale, multipliers and offsets; downsample, the normalised input,
-    /// its codes and their patches. (A 1x1 with a folded GRN: ``FoldedInt8Conv/scratchBytes(for:in:int16Pairs:)``.)
-    static func scratchBytes(for op: FusedOp, in graph: Graph) -> Int? {
-        switch op {
-        case let .depthwiseConvLN(p) where graph[p.output].dataType == .uint8:
-            return graph[p.output].elementCount * 4
-        case let .pointwiseGELU(p) where p.int8 != nil:
-            return (FusedOpMath.sumOfSquaresBlocks(pixels: graph[p.output].shape[1] * graph[p.output].shape[2]) + 1)
-                * graph[p.output].shape[3] * 8
-        case let .grn(p) where graph[p.input].dataType == .uint8:
-            return graph[p.input].shape[3] * 4 * 3
-        case let .downsample(p) where p.int8 != nil:
-            let n = graph[p.input].elementCount
-            return MemoryPlanner.align(n * 4) + 2 * MemoryPlanner.align(n)
-        default:
-            return nil
+            return UInt8(Requantization.code(Requantization.round(g / Double(output.scale)) + Double(output.zeroPoint), in: 0...255))
         }
     }
 

@@ -26,19 +26,19 @@ extension NativeBackend {
             return Norm(gamma: n.gamma.map(buffer) ?? AlignedFloatBuffer(count: c) { $0.update(repeating: 1, count: c) },
                         beta: n.beta.map(buffer) ?? AlignedFloatBuffer(count: c) { _ in }, epsilon: n.epsilon)
         }
-        func pointwise(_ w: TensorID, _ b: TensorID, _ weightOnly: WeightOnlyInt8? = nil) -> Pointwise {
+        func pointwise(_ w: TensorID, _ b: TensorID, _ storage: WeightStorage) -> Pointwise {
             let s = graph[w].shape, n = s[0], k = s.dropFirst().reduce(1, *)
-            if let weightOnly {
+            if case let .int8(weightOnly) = storage {
                 // A second plane runs as a second pass that adds onto the first (zero bias).
                 let residual = weightOnly.residualWeight.map { plane in
-                    Pointwise(weights: SwiftBackend.packedConstant(graph, plane, .int8FloatPanels),
+                    Pointwise(weights: ConstantPacking.packed(graph, plane, .int8FloatPanels),
                               bias: AlignedFloatBuffer(count: cnx_f32_pwconv_packed_bias_size(n) / 4) { _ in },
                               outputChannels: n, inputChannels: k,
-                              weightScale: SwiftBackend.packedConstant(graph, weightOnly.residualScale!, .bias16))
+                              weightScale: ConstantPacking.packed(graph, weightOnly.residualScale!, .bias16))
                 }
-                return Pointwise(weights: SwiftBackend.packedConstant(graph, w, .int8FloatPanels),
-                                 bias: SwiftBackend.packedConstant(graph, b, .bias16), outputChannels: n, inputChannels: k,
-                                 weightScale: SwiftBackend.packedConstant(graph, weightOnly.weightScale, .bias16),
+                return Pointwise(weights: ConstantPacking.packed(graph, w, .int8FloatPanels),
+                                 bias: ConstantPacking.packed(graph, b, .bias16), outputChannels: n, inputChannels: k,
+                                 weightScale: ConstantPacking.packed(graph, weightOnly.weightScale, .bias16),
                                  residualPlane: residual.map { [$0] } ?? [])
             }
             if let weights = stored(w, .pointwisePanels), let bias = stored(b, .bias16) {
@@ -51,11 +51,12 @@ extension NativeBackend {
             }
             return Pointwise(weights: packed, bias: packedBias, outputChannels: n, inputChannels: k)
         }
-        func depthwise(_ w: TensorID, _ b: TensorID, _ weightOnly: WeightOnlyInt8?) -> Depthwise {
-            if let weightOnly {
+        func depthwise(_ p: DepthwiseConvLNParameters) -> Depthwise {
+            let w = p.weight, b = p.bias
+            if case let .int8(weightOnly) = p.weightStorage {
                 // int8 taps expanded to float taps, once (the file keeps a quarter of the bytes).
-                let c = graph[b].shape[0], weights = SwiftBackend.dequantized(graph, w, weightOnly.weightScale, layout: .int8Raw, stepsLayout: .raw)
-                let bias = SwiftBackend.packedConstant(graph, b, .bias8)
+                let c = graph[b].shape[0], weights = ConstantPacking.dequantized(graph, w, weightOnly.weightScale, layout: .int8Raw, stepsLayout: .raw)
+                let bias = ConstantPacking.packed(graph, b, .bias8)
                 let taps = AlignedFloatBuffer(count: cnx_f32_dwconv7x7_packed_weights_size(c) / 4) { p in
                     let scratch = AlignedFloatBuffer(count: cnx_f32_dwconv7x7_packed_bias_size(c) / 4) { _ in }
                     cnx_f32_dwconv7x7_pack(c, weights, bias.base, p, scratch.base)
@@ -72,22 +73,30 @@ extension NativeBackend {
             }
             return Depthwise(taps: taps, bias: packedBias)
         }
-        prepared = graph.ops.map { op in
-            if let int8 = Int8Op.of(op, in: graph, int16Pairs: false, norm: norm) { return .int8(int8) }
-            return switch op {
-            case let .stem(p): .stem(p, pointwise(p.weight, p.bias), norm(p.norm, graph[p.bias].shape[0]))
-            case let .depthwiseConvLN(p):
-                .depthwiseConvLN(p, depthwise(p.weight, p.bias, p.weightOnly), norm(p.norm, graph[p.bias].shape[0]))
-            case let .pointwiseGELU(p): .pointwiseGELU(p, pointwise(p.weight, p.bias, p.weightOnly))
+        func channels(_ t: TensorID) -> Int { graph[t].shape[3] }
+        prepared = graph.ops.map { op -> PreparedOp in
+            switch op {
+            case let .stem(p): .stem(p, pointwise(p.weight, p.bias, .float32), norm(p.norm, graph[p.bias].shape[0]))
+            case let .depthwiseConvLN(p): .depthwiseConvLN(p, depthwise(p), norm(p.norm, channels(p.input)))
+            case let .pointwiseGELU(p): .pointwiseGELU(p, pointwise(p.weight, p.bias, p.weightStorage))
             case let .grn(p): .grn(p, gamma: buffer(p.gamma), beta: buffer(p.beta))
-            case let .pointwise(p):
-                .pointwise(p, pointwise(p.weight, p.bias, p.weightOnly), p.inputScale.map { scale in
-                    let n = graph[p.weight].shape[0], k = graph[p.input].shape[3]
-                    let count = cnx_f32_pwconv_packed_weights_size(n, k) / 4
-                    return FoldedGRN(gamma: buffer(scale.gamma), scaled: AlignedFloatBuffer(count: count) { _ in })
-                })
-            case let .downsample(p): .downsample(p, norm(p.norm, graph[p.input].shape[3]), pointwise(p.weight, p.bias, p.weightOnly))
-            case let .head(p): .head(p, norm(p.norm, graph[p.input].shape[3]), pointwise(p.weight, p.bias, p.weightOnly))
+            case let .pointwise(p): .pointwise(p, pointwise(p.weight, p.bias, p.weightStorage))
+            case let .grnPointwise(p):
+                .grnPointwise(p, pointwise(p.weight, p.bias, .float32), FoldedGRN(
+                    gamma: buffer(p.grn.gamma),
+                    scaled: AlignedFloatBuffer(count: cnx_f32_pwconv_packed_weights_size(graph[p.weight].shape[0], channels(p.input)) / 4) { _ in }))
+            case let .downsample(p): .downsample(p, norm(p.norm, channels(p.input)), pointwise(p.weight, p.bias, p.weightStorage))
+            case let .head(p): .head(p, norm(p.norm, channels(p.input)), pointwise(p.weight, p.bias, p.weightStorage))
+            case let .qu8DepthwiseConvLN(p): .qu8DepthwiseConvLN(p, depthwise(p), norm(p.norm, channels(p.input)))
+            case let .qu8PointwiseGELU(p):
+                {
+                    let (conv, table) = Int8Conv.pointwiseGELU(p, in: graph)
+                    return .qu8PointwiseGELU(p, conv, table: table)
+                }()
+            case let .qu8GRN(p): .qu8GRN(p, gamma: buffer(p.gamma), beta: buffer(p.beta))
+            case let .qu8Pointwise(p): .qu8Pointwise(p, Int8Conv.pointwise(p, in: graph))
+            case let .qu8GRNPointwise(p): .qu8GRNPointwise(p, FoldedInt8Conv(p, in: graph, int16Pairs: false))
+            case let .qu8Downsample(p): .qu8Downsample(p, norm(p.norm, channels(p.input)), Int8Conv.downsample(p, in: graph))
             }
         }
         self.graph = graph

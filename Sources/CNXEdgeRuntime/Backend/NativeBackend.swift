@@ -1,6 +1,5 @@
 #if Native
 import CCNXKernels
-import Foundation
 
 /// The native backend: every ``FusedOp`` on cnx-edge's C kernels (`CCNXKernels`), the instruction
 /// set chosen once from the CPU's features (cpuinfo), threads from one pthreadpool.
@@ -20,24 +19,37 @@ import Foundation
 public final class NativeBackend: Backend, @unchecked Sendable {
     /// `native`.
     public let name = "native"
-    /// The instruction set every kernel runs on: ``cnx_kernels_best_isa()``, or the one
-    /// ``isaVariable`` names.
+    /// The instruction set every kernel runs on: ``ExecutionOptions/isa`` where this CPU and
+    /// build run it, else ``cnx_kernels_best_isa()``.
     public let isa: cnx_isa
-    /// Why ``isa`` differs from the best one: the ``isaVariable`` setting, honoured or not.
+    /// Why ``isa`` differs from the best one: the requested ISA, honoured or not.
     let isaOverride: String?
-    /// Environment variable that picks the kernels' instruction set (`scalar`, `avx2`, `avx512`,
-    /// `neon`) where this CPU and build run it, e.g. to measure an AVX2 machine's kernels on an
-    /// AVX-512 one. Results are the same on every ISA up to float rounding; int8 GEMMs are exact.
-    public static let isaVariable = "CNX_EDGE_ISA"
 
-    /// The ISA `environment` asks for where supported, else the best; and what was done with the request.
-    static func isa(environment: [String: String]) -> (cnx_isa, String?) {
+    /// The C kernels' code for `isa`.
+    static func code(_ isa: KernelISA) -> cnx_isa {
+        switch isa {
+        case .scalar: cnx_isa_scalar
+        case .avx2: cnx_isa_avx2
+        case .avx512: cnx_isa_avx512
+        case .neon: cnx_isa_neon
+        }
+    }
+
+    /// Whether this CPU and build run `isa`'s kernels.
+    public static func canRun(_ isa: KernelISA) -> Bool {
+        cnx_kernels_init()
+        return cnx_isa_supported(code(isa))
+    }
+
+    /// Every ISA this CPU and build run, scalar first.
+    public static var runnableISAs: [KernelISA] { KernelISA.allCases.filter(canRun) }
+
+    /// The ISA `requested` where supported, else the best; and what was done with the request.
+    static func isa(requested: KernelISA?) -> (cnx_isa, String?) {
         let best = cnx_kernels_best_isa()
-        guard let text = environment[isaVariable]?.lowercased(), !text.isEmpty else { return (best, nil) }
-        let names: [String: cnx_isa] = ["scalar": cnx_isa_scalar, "avx2": cnx_isa_avx2, "avx512": cnx_isa_avx512, "neon": cnx_isa_neon]
-        guard let wanted = names[text] else { return (best, "\(isaVariable)=\(text) ignored: not one of \(names.keys.sorted())") }
-        guard cnx_isa_supported(wanted) else { return (best, "\(isaVariable)=\(text) ignored: not supported by this CPU or build") }
-        return (wanted, "set by \(isaVariable)=\(text)")
+        guard let requested else { return (best, nil) }
+        guard canRun(requested) else { return (best, "\(requested) requested but not run by this CPU or build") }
+        return (code(requested), "requested (ExecutionOptions.isa = \(requested))")
     }
     /// Threads the kernels use (1: no pool, kernels run on the calling thread).
     public let threads: Int
@@ -76,48 +88,56 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         let bias: AlignedFloatBuffer
     }
 
-    /// A GRN folded into a 1x1 convolution: γ and this backend's copy of the packed weights that
-    /// each inference rescales (allocated once in `prepare`, rewritten per run; the bias is not
-    /// rescaled, so it stays the original's).
+    /// A GRN folded into a float 1x1 convolution: γ and this backend's copy of the packed weights
+    /// that each inference rescales (allocated once in `prepare`, rewritten per run; the bias is
+    /// not rescaled, so it stays the original's).
     struct FoldedGRN {
         let gamma: AlignedFloatBuffer
         let scaled: AlignedFloatBuffer
     }
 
-    /// Each op with its constants packed for its kernels.
+    /// Each op with its constants packed for its kernels: one case per ``FusedOp`` case.
     enum PreparedOp {
         case stem(StemParameters, Pointwise, Norm)
         case depthwiseConvLN(DepthwiseConvLNParameters, Depthwise, Norm)
         case pointwiseGELU(PointwiseGELUParameters, Pointwise)
         case grn(GRNParameters, gamma: AlignedFloatBuffer, beta: AlignedFloatBuffer)
-        case pointwise(PointwiseParameters, Pointwise, FoldedGRN?)
+        case pointwise(PointwiseParameters, Pointwise)
+        case grnPointwise(GRNPointwiseParameters, Pointwise, FoldedGRN)
         case downsample(DownsampleParameters, Norm, Pointwise)
         case head(HeadParameters, Norm, Pointwise)
-        case int8(Int8Op<Norm>)
+        case qu8DepthwiseConvLN(DepthwiseConvLNParameters, Depthwise, Norm)
+        case qu8PointwiseGELU(QU8PointwiseGELUParameters, Int8Conv, table: [UInt8])
+        case qu8GRN(GRNParameters, gamma: AlignedFloatBuffer, beta: AlignedFloatBuffer)
+        case qu8Pointwise(QU8PointwiseParameters, Int8Conv)
+        case qu8GRNPointwise(QU8GRNPointwiseParameters, FoldedInt8Conv)
+        case qu8Downsample(QU8DownsampleParameters, Norm, Int8Conv)
     }
-
 
     /// Where the kernels read every prepared constant (weights, biases, norm and GRN vectors), op
     /// by op; not the folded-GRN weights each run rewrites (float or int8: those it reads them from
-    /// are listed). For tests: a model loaded from a `.cnx`
-    /// file reads all of them inside the file's mapping.
+    /// are listed). For tests: a model loaded from a `.cnx` file reads all of them inside the
+    /// file's mapping.
     var constantAddresses: [UnsafeRawPointer] {
         func norm(_ n: Norm) -> [AlignedFloatBuffer] { [n.gamma, n.beta].compactMap { $0 } }
         func pw(_ w: Pointwise) -> [AlignedFloatBuffer] {
             [w.weights, w.bias] + (w.weightScale.map { [$0] } ?? []) + w.residualPlane.flatMap { [$0.weights] + ($0.weightScale.map { [$0] } ?? []) }
         }
+        func conv(_ c: Int8Conv) -> [AlignedFloatBuffer] { [c.weights.panels, c.weights.bias] }
         return prepared.flatMap { op -> [AlignedFloatBuffer] in
             switch op {
             case let .stem(_, w, n): pw(w) + norm(n)
-            case let .depthwiseConvLN(_, d, n): [d.taps, d.bias] + norm(n)
+            case let .depthwiseConvLN(_, d, n), let .qu8DepthwiseConvLN(_, d, n): [d.taps, d.bias] + norm(n)
             case let .pointwiseGELU(_, w): pw(w)
-            case let .grn(_, gamma, beta): [gamma, beta]
-            case let .pointwise(_, w, folded): pw(w) + (folded.map { [$0.gamma] } ?? [])
+            case let .grn(_, gamma, beta), let .qu8GRN(_, gamma, beta): [gamma, beta]
+            case let .pointwise(_, w): pw(w)
+            case let .grnPointwise(_, w, folded): pw(w) + [folded.gamma]
             case let .downsample(_, n, w): norm(n) + pw(w)
             case let .head(_, n, w): norm(n) + pw(w)
-            case let .int8(.pointwiseGELU(_, c, _)), let .int8(.pointwise(_, c)): [c.weights.panels, c.weights.bias]
-            case let .int8(.downsample(_, n, c)): norm(n) + [c.weights.panels, c.weights.bias]
-            case let .int8(.foldedPointwise(_, f)): [f.codes.panels, f.weightScale, f.bias, f.gamma]
+            case let .qu8PointwiseGELU(_, c, _): conv(c)
+            case let .qu8Pointwise(_, c): conv(c)
+            case let .qu8GRNPointwise(_, f): [f.codes.panels, f.weightScale, f.bias, f.gamma]
+            case let .qu8Downsample(_, n, c): norm(n) + conv(c)
             }
         }.map { UnsafeRawPointer($0.base) }
     }
@@ -126,7 +146,7 @@ public final class NativeBackend: Backend, @unchecked Sendable {
     ///   created here when it is above 1 and destroyed with the backend.
     public init(options: ExecutionOptions = .init()) {
         cnx_kernels_init()
-        (isa, isaOverride) = Self.isa(environment: ProcessInfo.processInfo.environment)
+        (isa, isaOverride) = Self.isa(requested: options.isa)
         threads = max(1, options.threads)
         pool = threads > 1 ? pthreadpool_create(threads) : nil
     }
@@ -141,41 +161,40 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         func k(_ kernel: cnx_kernel) -> String { String(cString: cnx_kernel_name(kernel, isa)) }
         func q(_ kernel: cnx_qkernel) -> String { String(cString: cnx_qkernel_name(kernel, isa)) }
         /// The float GEMM's name, `-w8` before the ISA for weight-only int8 weights.
-        func pw(_ kernel: cnx_kernel, _ weightOnly: WeightOnlyInt8?) -> String {
-            weightOnly == nil ? k(kernel) : k(kernel).replacing("__", with: "-w8__")
+        func pw(_ kernel: cnx_kernel, _ storage: WeightStorage) -> String {
+            switch storage {
+            case .float32: k(kernel)
+            case .int8: k(kernel).replacing("__", with: "-w8__")
+            }
         }
-        switch op {
-        case let .depthwiseConvLN(p) where graph?[p.output].dataType == .uint8:
-            return k(p.norm.constants.isEmpty ? cnx_kernel_f32_dwconv7x7_ln_noaffine : cnx_kernel_f32_dwconv7x7_ln)
-                + " + " + q(cnx_qkernel_f32_quantize_u8)
-        case let .pointwiseGELU(p) where p.int8 != nil:
-            return "\(q(cnx_qkernel_qu8_pwconv_u8_table)) + \(q(cnx_qkernel_u8_sumsq))"
-        case let .grn(p) where graph?[p.input].dataType == .uint8:
-            return "u8-grn-affine__swift + \(q(cnx_qkernel_u8_channel_affine))"
-        case let .pointwise(p) where p.int8 != nil:
-            return (p.inputScale == nil ? "" : "f32-grn-scale__swift + qs8-grn-requantize__swift + ")
-                + q(p.residual == nil ? cnx_qkernel_qu8_pwconv_f32 : cnx_qkernel_qu8_pwconv_f32_residual)
-        case let .downsample(p) where p.int8 != nil:
-            return "\(k(cnx_kernel_f32_layernorm)) + \(q(cnx_qkernel_f32_quantize_u8)) + u8-patchify2x2__swift + \(q(cnx_qkernel_qu8_pwconv_f32))"
-        default: break
+        func dw(_ p: DepthwiseConvLNParameters) -> String {
+            k(p.norm.constants.isEmpty ? cnx_kernel_f32_dwconv7x7_ln_noaffine : cnx_kernel_f32_dwconv7x7_ln)
         }
-        switch op {
-        case .stem:
-            return "f32-patchify4x4__swift + \(k(cnx_kernel_f32_pwconv_none)) + \(k(cnx_kernel_f32_layernorm))"
-        case let .depthwiseConvLN(p):
-            return k(p.norm.constants.isEmpty ? cnx_kernel_f32_dwconv7x7_ln_noaffine : cnx_kernel_f32_dwconv7x7_ln)
-        case let .pointwiseGELU(p):
-            return "\(pw(cnx_kernel_f32_pwconv_gelu, p.weightOnly)) + \(k(cnx_kernel_f32_sumsq))"
-        case .grn:
-            return "f32-grn-scale__swift + \(k(cnx_kernel_f32_scalebias))"
-        case let .pointwise(p):
-            return (p.inputScale == nil ? "" : "f32-grn-scale-weights__swift + ")
-                + pw(p.residual == nil ? cnx_kernel_f32_pwconv_none : cnx_kernel_f32_pwconv_residual, p.weightOnly)
+        func residual(_ r: TensorID?) -> cnx_kernel { r == nil ? cnx_kernel_f32_pwconv_none : cnx_kernel_f32_pwconv_residual }
+        func qResidual(_ r: TensorID?) -> cnx_qkernel { r == nil ? cnx_qkernel_qu8_pwconv_f32 : cnx_qkernel_qu8_pwconv_f32_residual }
+        func secondPlane(_ storage: WeightStorage) -> String {
+            guard case let .int8(w) = storage, w.residualWeight != nil else { return "" }
+            return " + \(pw(cnx_kernel_f32_pwconv_residual, storage)) (second plane)"
+        }
+        return switch op {
+        case .stem: "f32-patchify4x4__swift + \(k(cnx_kernel_f32_pwconv_none)) + \(k(cnx_kernel_f32_layernorm))"
+        case let .depthwiseConvLN(p): dw(p)
+        case let .pointwiseGELU(p): "\(pw(cnx_kernel_f32_pwconv_gelu, p.weightStorage)) + \(k(cnx_kernel_f32_sumsq))"
+        case .grn: "f32-grn-scale__swift + \(k(cnx_kernel_f32_scalebias))"
+        case let .pointwise(p): pw(residual(p.residual), p.weightStorage)
+        case let .grnPointwise(p): "f32-grn-scale-weights__swift + " + k(residual(p.residual))
         case let .downsample(p):
-            return "\(k(cnx_kernel_f32_layernorm)) + f32-patchify2x2__swift + \(pw(cnx_kernel_f32_pwconv_none, p.weightOnly))"
+            "\(k(cnx_kernel_f32_layernorm)) + f32-patchify2x2__swift + \(pw(cnx_kernel_f32_pwconv_none, p.weightStorage))"
         case let .head(p):
-            return "f32-avgpool__swift + \(k(cnx_kernel_f32_layernorm)) + \(pw(cnx_kernel_f32_pwconv_none, p.weightOnly))"
-                + (p.weightOnly?.residualWeight == nil ? "" : " + \(pw(cnx_kernel_f32_pwconv_residual, p.weightOnly)) (second plane)")
+            "f32-avgpool__swift + \(k(cnx_kernel_f32_layernorm)) + \(pw(cnx_kernel_f32_pwconv_none, p.weightStorage))"
+                + secondPlane(p.weightStorage)
+        case let .qu8DepthwiseConvLN(p): dw(p) + " + " + q(cnx_qkernel_f32_quantize_u8)
+        case .qu8PointwiseGELU: "\(q(cnx_qkernel_qu8_pwconv_u8_table)) + \(q(cnx_qkernel_u8_sumsq))"
+        case .qu8GRN: "u8-grn-affine__swift + \(q(cnx_qkernel_u8_channel_affine))"
+        case let .qu8Pointwise(p): q(qResidual(p.residual))
+        case let .qu8GRNPointwise(p): "f32-grn-scale__swift + qs8-grn-requantize__swift + " + q(qResidual(p.residual))
+        case .qu8Downsample:
+            "\(k(cnx_kernel_f32_layernorm)) + \(q(cnx_qkernel_f32_quantize_u8)) + u8-patchify2x2__swift + \(q(cnx_qkernel_qu8_pwconv_f32))"
         }
     }
 
@@ -193,27 +212,17 @@ public final class NativeBackend: Backend, @unchecked Sendable {
         let best = cnx_kernels_best_isa()
         var found = best == cnx_isa_scalar ? "no SIMD extension found by cpuinfo: scalar C" : "\(name(best)) found by cpuinfo"
         if let isaOverride {
-            // Honoured ("set by ..."): the ISA it picked; ignored: the best one, with the reason.
-            found = isaOverride.hasPrefix("set by") ? "\(name(isa)) \(isaOverride)" : found + " (\(isaOverride))"
+            // Honoured: the ISA it picked; not run here: the best one, with the reason.
+            found = isaOverride.hasPrefix("requested") ? "\(name(isa)) \(isaOverride)" : found + " (\(isaOverride))"
         }
         return kernelName(for: op).contains("__swift") ? found + "; __swift steps: Swift code shared with the swift backend" : found
     }
 
-    /// The stem's patches, the downsample's normalised input and patches, GRN's scale vector, the
-    /// per-block partial sums of squares after a 1x1+GELU and the head's pooled vector.
+    /// Scratch for the stem's patches, the downsample's normalised input and patches, GRN's scale
+    /// vector, the per-block partial sums of squares after a 1x1+GELU, the head's pooled vector and
+    /// the int8 ops' intermediates (``OpScratch``).
     public func scratchBytes(for op: FusedOp, in graph: Graph) -> Int {
-        if let bytes = FoldedInt8Conv.scratchBytes(for: op, in: graph, int16Pairs: false) { return bytes }
-        if let bytes = Int8Math.scratchBytes(for: op, in: graph) { return bytes }
-        return switch op {
-        case let .stem(p): graph[p.output].shape[1] * graph[p.output].shape[2] * 48 * 4
-        case let .downsample(p): 2 * MemoryPlanner.align(graph[p.input].elementCount * 4)
-        case let .grn(p): graph[p.input].shape[3] * 4
-        case let .head(p): graph[p.input].shape[3] * 4
-        case let .pointwise(p): p.inputScale == nil ? 0 : graph[p.input].shape[3] * 4
-        case let .pointwiseGELU(p):
-            FusedOpMath.sumOfSquaresBlocks(pixels: graph[p.output].shape[1] * graph[p.output].shape[2]) * graph[p.output].shape[3] * 8
-        case .depthwiseConvLN: 0
-        }
+        OpScratch.bytes(for: op, in: graph, int16Pairs: false)
     }
 }
 #endif

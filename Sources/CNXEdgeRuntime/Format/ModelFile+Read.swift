@@ -37,7 +37,7 @@ public enum ModelFile {
         var cursor = ByteCursor(b, from: Int(tablesOffset), to: Int(tablesOffset + tablesBytes))
         var graph = try ModelFileTables.decode(&cursor, weights: Int(weightsOffset), weightsBytes: Int(weightsBytes), file: file)
         do { try graph.verify() } catch let e as GraphError { throw ModelFileError.invalidGraph(e) }
-        let layouts = SwiftBackend.constantLayouts(graph)
+        let layouts = ConstantPacking.layouts(graph)
         for (t, c) in graph.packedConstants where layouts[t] != c.layout {
             throw ModelFileError.corrupt(reason: "constant \(graph[t].name) stored as \(c.layout), its op needs \(layouts[t].map { "\($0)" } ?? "nothing")", offset: Int(tablesOffset))
         }

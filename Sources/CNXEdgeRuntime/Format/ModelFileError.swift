@@ -19,7 +19,10 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
         switch self {
         case let .unreadable(path, reason): "cannot read \(path): \(reason)"
         case .wrongMagic: "not a cnx-edge compiled model (bad magic)"
-        case let .unsupportedVersion(found, supported): "model file version \(found); this build reads version \(supported)"
+        case let .unsupportedVersion(found, supported):
+            found < supported
+                ? "model file version \(found) is from an older cnx-edge; this build reads version \(supported): compile the model again with `cnx-edge compile`"
+                : "model file version \(found) is from a newer cnx-edge; this build reads version \(supported)"
         case let .truncated(expected, found): "model file truncated: \(found) bytes, expected \(expected)"
         case let .checksumMismatch(stored, computed):
             "model file corrupt: checksum \(String(stored, radix: 16)), contents give \(String(computed, radix: 16))"

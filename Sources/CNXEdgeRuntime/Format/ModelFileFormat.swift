@@ -1,9 +1,9 @@
-/// The `.cnx` compiled-model file, version 2 (fp32 and int8 graphs). All integers little-endian.
+/// The `.cnx` compiled-model file, version 3 (fp32 and int8 graphs, one op kind per precision). All integers little-endian.
 ///
 /// ```
 /// header (64 bytes)
 ///   0  magic "CNXMODEL"           8 bytes
-///   8  format version            u32 (2)
+///   8  format version            u32 (3)
 ///  12  reserved                  u32 (0)
 ///  16  tables offset             u64 (64)
 ///  24  tables byte count         u64
@@ -24,18 +24,19 @@
 /// weights: each constant 64-byte aligned, already in its kernel's layout (``ConstantLayout``)
 /// ```
 ///
-/// Slots per op kind (``ModelFileTables/slots(_:)``); an int8 convolution's per-channel weight
-/// scales fill the next-to-last slot of `pointwiseGELU` (7 slots), `pointwise` (9) and
-/// `downsample` (8), and a weight-only int8 weight's (``WeightOnlyInt8``) the last slot of those
-/// and of `depthwiseConvLN` (7); `head` (9) has its steps, second plane and the plane's steps in
-/// its last three. All are empty for a float op. Files written before weight-only int8 lack those
-/// trailing slots and read as if they were empty. Version 1 files (float-only, no parameters)
-/// are not read.
+/// Op kinds and their slots (``ModelFileTables/slots(_:)``), one kind per ``FusedOp`` case, so
+/// an op's precision is its kind: 1 stem (6 slots), 2 depthwiseConvLN (7), 3 pointwiseGELU (6),
+/// 4 grn (5), 5 pointwise (6), 6 grnPointwise (7), 7 downsample (7), 8 head (9), 9
+/// qu8DepthwiseConvLN (7), 10 qu8PointwiseGELU (6, with the `geluInput` parameter), 11 qu8GRN (5),
+/// 12 qu8Pointwise (6), 13 qu8GRNPointwise (8), 14 qu8Downsample (7, with `normQuantization`).
+/// A float op's last slot holds its weight-only int8 steps (``WeightStorage``; empty for float32
+/// weights), the head's last two its second plane and that plane's steps. Files of versions 1
+/// and 2 (where int8 was optional fields of the float ops) are refused: recompile them.
 public enum ModelFileFormat {
     /// The first eight bytes of every `.cnx` file.
     public static let magic: [UInt8] = Array("CNXMODEL".utf8)
     /// The version this build reads and writes.
-    public static let version: UInt32 = 2
+    public static let version: UInt32 = 3
     /// Bytes in the fixed header.
     public static let headerBytes = 64
     /// Byte offset of the checksum field in the header.
@@ -48,9 +49,9 @@ public enum ModelFileFormat {
     /// Tags of an op record's parameters. Each payload is a ``TensorQuantization``: scale f32,
     /// zero point i32 (8 bytes).
     public enum OpParameter: UInt8, Sendable, CaseIterable {
-        /// `pointwiseGELU`: ``PointwiseGELUParameters/geluInput``.
+        /// `qu8PointwiseGELU` (required): ``QU8PointwiseGELUParameters/geluInput``.
         case geluInput = 1
-        /// `downsample`: ``DownsampleParameters/normQuantization``.
+        /// `qu8Downsample` (required): ``QU8DownsampleParameters/normQuantization``.
         case normQuantization = 2
 
         /// Payload bytes.
@@ -83,8 +84,15 @@ public enum ModelFileFormat {
         case .pointwiseGELU: 3
         case .grn: 4
         case .pointwise: 5
-        case .downsample: 6
-        case .head: 7
+        case .grnPointwise: 6
+        case .downsample: 7
+        case .head: 8
+        case .qu8DepthwiseConvLN: 9
+        case .qu8PointwiseGELU: 10
+        case .qu8GRN: 11
+        case .qu8Pointwise: 12
+        case .qu8GRNPointwise: 13
+        case .qu8Downsample: 14
         }
     }
 

@@ -17,98 +17,36 @@ public struct LayerNormAffine: Sendable, Equatable {
     public var constants: [TensorID] { [gamma, beta].compactMap { $0 } }
 }
 
-/// Stem: 4x4 stride-4 convolution of the NCHW image, then LayerNorm, giving NHWC `[1, H/4, W/4, C]`.
-public struct StemParameters: Sendable, Equatable {
-    /// NCHW `[1, 3, H, W]`.
-    public var input: TensorID
-    /// NHWC `[1, H/4, W/4, C]`.
-    public var output: TensorID
-    /// `[C, 3, 4, 4]`.
-    public var weight: TensorID
-    /// `[C]`.
-    public var bias: TensorID
-    /// The LayerNorm after the convolution.
-    public var norm: LayerNormAffine
+/// How a float32 op stores its convolution's weights: as float32, or as int8 codes with per-channel
+/// steps (``WeightOnlyInt8``; the math stays float32).
+public enum WeightStorage: Sendable, Equatable {
+    /// `weight` is float32.
+    case float32
+    /// `weight` is int8 codes worth `weightScale[n] · code` (plus a second plane on the head).
+    case int8(WeightOnlyInt8)
 
-    public init(input: TensorID, output: TensorID, weight: TensorID, bias: TensorID, norm: LayerNormAffine) {
-        self.input = input; self.output = output; self.weight = weight; self.bias = bias; self.norm = norm
+    /// The constants beside the weight: none, or the steps (and the head's second plane).
+    public var constants: [TensorID] {
+        switch self {
+        case .float32: []
+        case let .int8(w): w.constants
+        }
+    }
+
+    /// The weight's element type.
+    public var dataType: TensorDataType {
+        switch self {
+        case .float32: .float32
+        case .int8: .int8
+        }
     }
 }
 
-/// Depthwise 7x7 convolution (stride 1, zero padding 3), then LayerNorm over channels.
-public struct DepthwiseConvLNParameters: Sendable, Equatable {
-    /// NHWC `[1, H, W, C]`.
-    public var input: TensorID
-    /// NHWC `[1, H, W, C]`, distinct from the input.
-    public var output: TensorID
-    /// `[C, 49]`, PyTorch's `[C, 1, 7, 7]` flattened.
-    public var weight: TensorID
-    /// `[C]`.
-    public var bias: TensorID
-    /// The LayerNorm after the convolution.
-    public var norm: LayerNormAffine
-    /// Present when the taps are stored as int8 (`weight` int8 `[C, 49]`).
-    public var weightOnly: WeightOnlyInt8?
-
-    public init(input: TensorID, output: TensorID, weight: TensorID, bias: TensorID, norm: LayerNormAffine,
-                weightOnly: WeightOnlyInt8? = nil) {
-        self.input = input; self.output = output; self.weight = weight; self.bias = bias; self.norm = norm
-        self.weightOnly = weightOnly
-    }
-}
-
-/// 1x1 convolution `C → 4C` with exact GELU; also produces GRN's per-channel sum of squares.
-///
-/// int8 (``Int8Weights``) when the input is ``TensorDataType/uint8``: the accumulator is
-/// requantized to uint8 codes of ``geluInput`` and mapped through a 256-entry GELU table to the
-/// uint8 output's codes.
-public struct PointwiseGELUParameters: Sendable, Equatable {
-    /// NHWC `[1, H, W, Cin]`.
-    public var input: TensorID
-    /// NHWC `[1, H, W, Cout]`.
-    public var output: TensorID
-    /// float64 `[Cout]`: `Σ_pixels output²` per channel, summed in an order fixed by the backend
-    /// (increasing pixel order on swift, fixed 256-pixel blocks on native), never by the thread count.
-    public var sumOfSquares: TensorID
-    /// `[Cout, Cin]`.
-    public var weight: TensorID
-    /// `[Cout]`.
-    public var bias: TensorID
-    /// Present when the convolution is int8.
-    public var int8: Int8Weights?
-    /// int8 only: the quantization of the pre-activation (the GELU table's input codes).
-    public var geluInput: TensorQuantization?
-    /// Present when a float32 convolution stores its weights as int8.
-    public var weightOnly: WeightOnlyInt8?
-
-    public init(input: TensorID, output: TensorID, sumOfSquares: TensorID, weight: TensorID, bias: TensorID,
-                int8: Int8Weights? = nil, geluInput: TensorQuantization? = nil, weightOnly: WeightOnlyInt8? = nil) {
-        self.input = input; self.output = output; self.sumOfSquares = sumOfSquares; self.weight = weight; self.bias = bias
-        self.int8 = int8; self.geluInput = geluInput; self.weightOnly = weightOnly
-    }
-}
-
-/// What makes a 1x1 (or patch) convolution int8: its input is uint8 codes, `weight` is int8
-/// `[Cout, Cin...]` (symmetric, per output channel) and `bias` is int32, the accumulator's start
-/// value (the float bias over `inputScale · weightScale[n]`, rounded, minus the input zero point
-/// times the row's weight sum).
-///
-/// A 1x1 with a folded GRN (``PointwiseParameters/inputScale``) keeps `bias` in float32: its
-/// weights are requantized for every image (`W·diag(1 + γ·N)`, ``s8RequantizeGRNPanels(_:panels:)``),
-/// so the accumulator's start is computed then.
-public struct Int8Weights: Sendable, Equatable {
-    /// float32 `[Cout]`: the real value of one step of each output channel's weights.
-    public var weightScale: TensorID
-
-    public init(weightScale: TensorID) { self.weightScale = weightScale }
-}
-
-/// A float32 convolution whose weights are stored as int8 ("weight-only int8"): `weight` is int8
-/// `[Cout, Cin...]`, symmetric per output channel, worth `weightScale[n] · code`; the input, the
-/// bias and the output stay float32. The kernels compute `bias[n] + weightScale[n] · Σ_k x_k · code`
-/// (the sum in float32 over exact integer-valued weights). For the ops an int8 graph keeps in float
-/// for accuracy (and the classifier head): a quarter of the float weights' bytes, on the same
-/// float activations.
+/// Weight-only int8 (``WeightStorage/int8(_:)``): `weight` is int8 `[Cout, Cin...]`, symmetric per
+/// output channel, worth `weightScale[n] · code`; the input, the bias and the output stay float32.
+/// The kernels compute `bias[n] + weightScale[n] · Σ_k x_k · code` (the sum in float32 over exact
+/// integer-valued weights). For the ops an int8 graph keeps in float for accuracy (and the
+/// classifier head): a quarter of the float weights' bytes, on the same float activations.
 ///
 /// A depthwise 7x7's taps (`weight` int8 `[C, 49]`) use the same scheme; the backends expand
 /// them to float taps when they load the model (a few hundred KB).
@@ -134,12 +72,77 @@ public struct WeightOnlyInt8: Sendable, Equatable {
     public var constants: [TensorID] { [weightScale, residualWeight, residualScale].compactMap { $0 } }
 }
 
+/// Stem: 4x4 stride-4 convolution of the NCHW image, then LayerNorm, giving NHWC `[1, H/4, W/4, C]`.
+public struct StemParameters: Sendable, Equatable {
+    /// NCHW `[1, 3, H, W]`.
+    public var input: TensorID
+    /// NHWC `[1, H/4, W/4, C]`.
+    public var output: TensorID
+    /// `[C, 3, 4, 4]`.
+    public var weight: TensorID
+    /// `[C]`.
+    public var bias: TensorID
+    /// The LayerNorm after the convolution.
+    public var norm: LayerNormAffine
+
+    public init(input: TensorID, output: TensorID, weight: TensorID, bias: TensorID, norm: LayerNormAffine) {
+        self.input = input; self.output = output; self.weight = weight; self.bias = bias; self.norm = norm
+    }
+}
+
+/// Depthwise 7x7 convolution (stride 1, zero padding 3), then LayerNorm over channels. The output
+/// is float32 (``FusedOp/depthwiseConvLN(_:)``) or uint8 codes (``FusedOp/qu8DepthwiseConvLN(_:)``).
+public struct DepthwiseConvLNParameters: Sendable, Equatable {
+    /// NHWC `[1, H, W, C]` float32.
+    public var input: TensorID
+    /// NHWC `[1, H, W, C]`, distinct from the input.
+    public var output: TensorID
+    /// `[C, 49]`, PyTorch's `[C, 1, 7, 7]` flattened.
+    public var weight: TensorID
+    /// `[C]`.
+    public var bias: TensorID
+    /// The LayerNorm after the convolution.
+    public var norm: LayerNormAffine
+    /// float32 taps, or int8 taps with per-channel steps.
+    public var weightStorage: WeightStorage
+
+    public init(input: TensorID, output: TensorID, weight: TensorID, bias: TensorID, norm: LayerNormAffine,
+                weightStorage: WeightStorage = .float32) {
+        self.input = input; self.output = output; self.weight = weight; self.bias = bias; self.norm = norm
+        self.weightStorage = weightStorage
+    }
+}
+
+/// float32 1x1 convolution `C → 4C` with exact GELU; also produces GRN's per-channel sum of squares.
+public struct PointwiseGELUParameters: Sendable, Equatable {
+    /// NHWC `[1, H, W, Cin]`.
+    public var input: TensorID
+    /// NHWC `[1, H, W, Cout]`.
+    public var output: TensorID
+    /// float64 `[Cout]`: `Σ_pixels output²` per channel, summed in an order fixed by the backend
+    /// (fixed 256-pixel blocks added in block order), never by the thread count.
+    public var sumOfSquares: TensorID
+    /// `[Cout, Cin]`.
+    public var weight: TensorID
+    /// `[Cout]`.
+    public var bias: TensorID
+    /// float32 weights, or weight-only int8.
+    public var weightStorage: WeightStorage
+
+    public init(input: TensorID, output: TensorID, sumOfSquares: TensorID, weight: TensorID, bias: TensorID,
+                weightStorage: WeightStorage = .float32) {
+        self.input = input; self.output = output; self.sumOfSquares = sumOfSquares; self.weight = weight; self.bias = bias
+        self.weightStorage = weightStorage
+    }
+}
+
 /// Global response normalisation from a precomputed sum of squares:
-/// `out = x · (1 + γ·N) + β`, `N_c = √s_c / (mean_c √s_c + 1e-6)`. Runs in place.
+/// `out = x · (1 + γ·N) + β`, `N_c = √s_c / (mean_c √s_c + 1e-6)`. Runs in place. float32
+/// (``FusedOp/grn(_:)``) or on uint8 codes into uint8 codes (``FusedOp/qu8GRN(_:)``).
 public struct GRNParameters: Sendable, Equatable {
     /// NHWC `[1, H, W, C]`.
     public var input: TensorID
-    /// float64 `[C]` from the preceding ``PointwiseGELUParameters``.
+    /// float64 `[C]` from the preceding 1x1 + GELU.
     public var sumOfSquares: TensorID
     /// NHWC `[1, H, W, C]`; shares the input's storage (the op rewrites it in place).
     public var output: TensorID
@@ -157,7 +160,7 @@ public struct GRNParameters: Sendable, Equatable {
 /// `1 + γ·N` (computed from the sums per inference, as ``GRNParameters`` does); GRN's β is already
 /// in the convolution's bias.
 public struct GRNInputScale: Sendable, Equatable {
-    /// float64 `[Cin]` from the preceding ``PointwiseGELUParameters``.
+    /// float64 `[Cin]` from the preceding 1x1 + GELU.
     public var sumOfSquares: TensorID
     /// `[Cin]`.
     public var gamma: TensorID
@@ -168,7 +171,7 @@ public struct GRNInputScale: Sendable, Equatable {
     }
 }
 
-/// 1x1 convolution plus bias, optionally adding a residual, optionally with a folded GRN.
+/// float32 1x1 convolution plus bias, optionally adding a residual.
 public struct PointwiseParameters: Sendable, Equatable {
     /// NHWC `[1, H, W, Cin]`.
     public var input: TensorID
@@ -180,22 +183,39 @@ public struct PointwiseParameters: Sendable, Equatable {
     public var weight: TensorID
     /// `[Cout]`.
     public var bias: TensorID
-    /// Per-inference input scaling of a folded GRN, if any. On an int8 convolution the weights are
-    /// requantized per image from the stored codes, and `bias` stays float32 (``Int8Weights``).
-    public var inputScale: GRNInputScale?
-    /// Present when the convolution is int8 (uint8 input, float32 output).
-    public var int8: Int8Weights?
-    /// Present when a float32 convolution stores its weights as int8 (not with a folded GRN).
-    public var weightOnly: WeightOnlyInt8?
+    /// float32 weights, or weight-only int8.
+    public var weightStorage: WeightStorage
 
     public init(input: TensorID, output: TensorID, residual: TensorID?, weight: TensorID, bias: TensorID,
-                inputScale: GRNInputScale? = nil, int8: Int8Weights? = nil, weightOnly: WeightOnlyInt8? = nil) {
+                weightStorage: WeightStorage = .float32) {
         self.input = input; self.output = output; self.residual = residual; self.weight = weight; self.bias = bias
-        self.inputScale = inputScale; self.int8 = int8; self.weightOnly = weightOnly
+        self.weightStorage = weightStorage
     }
 }
 
-/// LayerNorm over channels, then a 2x2 stride-2 convolution: `[1, H, W, Cin] → [1, H/2, W/2, Cout]`.
+/// float32 1x1 convolution with a GRN folded into it: `W·diag(1 + γ·N)` per image, plus bias (GRN's
+/// β folded in), optionally adding a residual.
+public struct GRNPointwiseParameters: Sendable, Equatable {
+    /// NHWC `[1, H, W, Cin]`: the 1x1 + GELU's output, GRN not applied.
+    public var input: TensorID
+    /// NHWC `[1, H, W, Cout]`; shares the residual's storage when there is one.
+    public var output: TensorID
+    /// NHWC `[1, H, W, Cout]`, added after the bias.
+    public var residual: TensorID?
+    /// float32 `[Cout, Cin]`.
+    public var weight: TensorID
+    /// float32 `[Cout]`.
+    public var bias: TensorID
+    /// The folded GRN's statistics and γ.
+    public var grn: GRNInputScale
+
+    public init(input: TensorID, output: TensorID, residual: TensorID?, weight: TensorID, bias: TensorID, grn: GRNInputScale) {
+        self.input = input; self.output = output; self.residual = residual; self.weight = weight; self.bias = bias
+        self.grn = grn
+    }
+}
+
+/// float32 LayerNorm over channels, then a 2x2 stride-2 convolution: `[1, H, W, Cin] → [1, H/2, W/2, Cout]`.
 public struct DownsampleParameters: Sendable, Equatable {
     /// NHWC `[1, H, W, Cin]`.
     public var input: TensorID
@@ -207,18 +227,13 @@ public struct DownsampleParameters: Sendable, Equatable {
     public var weight: TensorID
     /// `[Cout]`.
     public var bias: TensorID
-    /// Present when the convolution is int8: the normalised input is quantized to uint8 codes
-    /// of ``normQuantization`` first.
-    public var int8: Int8Weights?
-    /// int8 only: the quantization of the LayerNorm's output.
-    public var normQuantization: TensorQuantization?
-    /// Present when a float32 convolution stores its weights as int8.
-    public var weightOnly: WeightOnlyInt8?
+    /// float32 weights, or weight-only int8.
+    public var weightStorage: WeightStorage
 
     public init(input: TensorID, output: TensorID, norm: LayerNormAffine, weight: TensorID, bias: TensorID,
-                int8: Int8Weights? = nil, normQuantization: TensorQuantization? = nil, weightOnly: WeightOnlyInt8? = nil) {
+                weightStorage: WeightStorage = .float32) {
         self.input = input; self.output = output; self.norm = norm; self.weight = weight; self.bias = bias
-        self.int8 = int8; self.normQuantization = normQuantization; self.weightOnly = weightOnly
+        self.weightStorage = weightStorage
     }
 }
 
@@ -234,12 +249,12 @@ public struct HeadParameters: Sendable, Equatable {
     public var weight: TensorID
     /// `[classes]`.
     public var bias: TensorID
-    /// Present when the linear layer stores its weights as int8.
-    public var weightOnly: WeightOnlyInt8?
+    /// float32 weights, or weight-only int8 (one or two planes).
+    public var weightStorage: WeightStorage
 
     public init(input: TensorID, output: TensorID, norm: LayerNormAffine, weight: TensorID, bias: TensorID,
-                weightOnly: WeightOnlyInt8? = nil) {
+                weightStorage: WeightStorage = .float32) {
         self.input = input; self.output = output; self.norm = norm; self.weight = weight; self.bias = bias
-        self.weightOnly = weightOnly
+        self.weightStorage = weightStorage
     }
 }

@@ -1,12 +1,15 @@
 extension Graph {
     /// Checks the graph's invariants: every id in range, each tensor produced once and before it is
-    /// read, the input and constants of the right kind, constants present with values, every shape
-    /// consistent with its op, and the output produced.
+    /// read, the input and constants of the right kind, constants present with values, every
+    /// shape and element type consistent with its op and precision, and the output produced.
     ///
     /// Used after each compiler pass in tests and on every loaded `.cnx` file.
     /// - Throws: ``GraphError`` naming the first violation.
     public func verify() throws {
-        var produced: Set<TensorID> = [input]
+        var produced: Set<TensorID> = externalInputs.union([input])
+        for t in externalInputs where t.index < 0 || t.index >= tensors.count || self[t].kind != .activation {
+            throw GraphError.invalidExternalInput(tensor: "\(t)")
+        }
         for (i, op) in ops.enumerated() {
             let kind = op.kind
             for t in op.inputs + op.outputs + op.constants where t.index < 0 || t.index >= tensors.count {
@@ -64,23 +67,29 @@ extension Graph {
         func norm(_ n: LayerNormAffine, _ c: Int) throws {
             for t in n.constants { try expect(t, [c]) }
         }
-        /// A convolution's weight and bias: float32; int8 / int32 with float32 per-channel scales;
-        /// or (weight-only) int8 / float32 with float32 per-channel scales.
-        /// `floatBias`: an int8 convolution whose int32 accumulator start depends on the image (a
-        /// folded GRN) keeps its bias in float32.
-        func conv(_ int8: Int8Weights?, _ weight: TensorID, _ shape: [Int], _ bias: TensorID,
-                  weightOnly: WeightOnlyInt8? = nil, floatBias: Bool = false) throws {
-            if let int8 {
-                try expect(weight, shape, .int8); try expect(bias, [shape[0]], floatBias ? .float32 : .int32)
-                try expect(int8.weightScale, [shape[0]])
-            } else if let weightOnly {
-                try expect(weight, shape, .int8); try expect(bias, [shape[0]])
-                try expect(weightOnly.weightScale, [shape[0]])
-                if let plane = weightOnly.residualWeight { try expect(plane, shape, .int8) }
-                if let steps = weightOnly.residualScale { try expect(steps, [shape[0]]) }
-            } else {
-                try expect(weight, shape); try expect(bias, [shape[0]])
+        /// A float op's weight and float32 bias, the weight float32 or weight-only int8 with its steps.
+        func conv(_ weight: TensorID, _ shape: [Int], _ bias: TensorID, _ storage: WeightStorage) throws {
+            try expect(weight, shape, storage.dataType); try expect(bias, [shape[0]])
+            switch storage {
+            case .float32: break
+            case let .int8(w):
+                try expect(w.weightScale, [shape[0]])
+                if let plane = w.residualWeight { try expect(plane, shape, .int8) }
+                if let steps = w.residualScale { try expect(steps, [shape[0]]) }
             }
+        }
+        /// An int8 convolution's int8 weight, its bias (int32, or float32 where the start is per
+        /// image) and its float32 per-channel steps.
+        func int8Conv(_ weight: TensorID, _ shape: [Int], _ bias: TensorID, _ steps: TensorID, biasType: TensorDataType = .int32) throws {
+            try expect(weight, shape, .int8); try expect(bias, [shape[0]], biasType); try expect(steps, [shape[0]])
+        }
+        func downsampleShapes(_ input: TensorID, _ output: TensorID) throws -> (x: (h: Int, w: Int, c: Int), y: (h: Int, w: Int, c: Int)) {
+            let x = try nhwc(input), y = try nhwc(output)
+            try expect(input, self[input].shape); try expect(output, [1, x.h / 2, x.w / 2, y.c])
+            guard x.h % 2 == 0, x.w % 2 == 0 else {
+                throw GraphError.shapeMismatch(op: i, kind: kind, tensor: self[input].name, expected: [1, 2 * y.h, 2 * y.w, x.c], found: self[input].shape)
+            }
+            return (x, y)
         }
         switch op {
         case let .stem(p):
@@ -91,81 +100,84 @@ extension Graph {
             let c = try nhwc(p.output).c
             try expect(p.output, [1, s[2] / 4, s[3] / 4, c])
             try expect(p.weight, [c, 3, 4, 4]); try expect(p.bias, [c]); try norm(p.norm, c)
-        case let .depthwiseConvLN(p):
+        case let .depthwiseConvLN(p), let .qu8DepthwiseConvLN(p):
             let x = try nhwc(p.input)
-            try expect(p.output, self[p.input].shape, self[p.output].dataType == .uint8 ? .uint8 : .float32)
-            try expect(p.weight, [x.c, 49], p.weightOnly == nil ? .float32 : .int8); try expect(p.bias, [x.c]); try norm(p.norm, x.c)
-            if let w = p.weightOnly { try expect(w.weightScale, [x.c]) }
+            try expect(p.input, self[p.input].shape)
+            try expect(p.output, self[p.input].shape, op.precision == .int8 ? .uint8 : .float32)
+            try conv(p.weight, [x.c, 49], p.bias, p.weightStorage); try norm(p.norm, x.c)
         case let .pointwiseGELU(p):
-            let x = try nhwc(p.input), y = try nhwc(p.output), q: TensorDataType = p.int8 == nil ? .float32 : .uint8
-            try expect(p.input, self[p.input].shape, q)
-            try expect(p.output, [1, x.h, x.w, y.c], q); try expect(p.sumOfSquares, [y.c], .float64)
-            try conv(p.int8, p.weight, [y.c, x.c], p.bias, weightOnly: p.weightOnly)
-        case let .grn(p):
-            let x = try nhwc(p.input)
-            let inType: TensorDataType = self[p.input].dataType == .uint8 ? .uint8 : .float32
-            let outType: TensorDataType = self[p.output].dataType == .uint8 ? .uint8 : .float32
-            try expect(p.input, self[p.input].shape, inType)
-            try expect(p.output, self[p.input].shape, outType); try expect(p.sumOfSquares, [x.c], .float64)
+            let x = try nhwc(p.input), y = try nhwc(p.output)
+            try expect(p.input, self[p.input].shape)
+            try expect(p.output, [1, x.h, x.w, y.c]); try expect(p.sumOfSquares, [y.c], .float64)
+            try conv(p.weight, [y.c, x.c], p.bias, p.weightStorage)
+        case let .qu8PointwiseGELU(p):
+            let x = try nhwc(p.input), y = try nhwc(p.output)
+            try expect(p.input, self[p.input].shape, .uint8)
+            try expect(p.output, [1, x.h, x.w, y.c], .uint8); try expect(p.sumOfSquares, [y.c], .float64)
+            try int8Conv(p.weight, [y.c, x.c], p.bias, p.weightScale)
+        case let .grn(p), let .qu8GRN(p):
+            let x = try nhwc(p.input), type: TensorDataType = op.precision == .int8 ? .uint8 : .float32
+            try expect(p.input, self[p.input].shape, type)
+            try expect(p.output, self[p.input].shape, type); try expect(p.sumOfSquares, [x.c], .float64)
             try expect(p.gamma, [x.c]); try expect(p.beta, [x.c])
         case let .pointwise(p):
             let x = try nhwc(p.input), y = try nhwc(p.output)
-            try expect(p.input, self[p.input].shape, p.int8 == nil ? .float32 : .uint8)
-            try expect(p.output, [1, x.h, x.w, y.c])
+            try expect(p.input, self[p.input].shape); try expect(p.output, [1, x.h, x.w, y.c])
             if let r = p.residual { try expect(r, self[p.output].shape) }
-            if let scale = p.inputScale { try expect(scale.sumOfSquares, [x.c], .float64); try expect(scale.gamma, [x.c]) }
-            try conv(p.int8, p.weight, [y.c, x.c], p.bias, weightOnly: p.weightOnly, floatBias: p.inputScale != nil)
-        case let .downsample(p):
+            try conv(p.weight, [y.c, x.c], p.bias, p.weightStorage)
+        case let .grnPointwise(p):
             let x = try nhwc(p.input), y = try nhwc(p.output)
-            try expect(p.output, [1, x.h / 2, x.w / 2, y.c])
-            guard x.h % 2 == 0, x.w % 2 == 0 else {
-                throw GraphError.shapeMismatch(op: i, kind: kind, tensor: self[p.input].name, expected: [1, 2 * y.h, 2 * y.w, x.c], found: self[p.input].shape)
-            }
-            try norm(p.norm, x.c); try conv(p.int8, p.weight, [y.c, x.c, 2, 2], p.bias, weightOnly: p.weightOnly)
+            try expect(p.input, self[p.input].shape); try expect(p.output, [1, x.h, x.w, y.c])
+            if let r = p.residual { try expect(r, self[p.output].shape) }
+            try expect(p.grn.sumOfSquares, [x.c], .float64); try expect(p.grn.gamma, [x.c])
+            try conv(p.weight, [y.c, x.c], p.bias, .float32)
+        case let .qu8Pointwise(p):
+            let x = try nhwc(p.input), y = try nhwc(p.output)
+            try expect(p.input, self[p.input].shape, .uint8); try expect(p.output, [1, x.h, x.w, y.c])
+            if let r = p.residual { try expect(r, self[p.output].shape) }
+            try int8Conv(p.weight, [y.c, x.c], p.bias, p.weightScale)
+        case let .qu8GRNPointwise(p):
+            let x = try nhwc(p.input), y = try nhwc(p.output)
+            try expect(p.input, self[p.input].shape, .uint8); try expect(p.output, [1, x.h, x.w, y.c])
+            if let r = p.residual { try expect(r, self[p.output].shape) }
+            try expect(p.grn.sumOfSquares, [x.c], .float64); try expect(p.grn.gamma, [x.c])
+            try int8Conv(p.weight, [y.c, x.c], p.bias, p.weightScale, biasType: .float32)
+        case let .downsample(p):
+            let (x, y) = try downsampleShapes(p.input, p.output)
+            try norm(p.norm, x.c); try conv(p.weight, [y.c, x.c, 2, 2], p.bias, p.weightStorage)
+        case let .qu8Downsample(p):
+            let (x, y) = try downsampleShapes(p.input, p.output)
+            try norm(p.norm, x.c); try int8Conv(p.weight, [y.c, x.c, 2, 2], p.bias, p.weightScale)
         case let .head(p):
             let x = try nhwc(p.input), y = try nhwc(p.output)
-            try expect(p.output, [1, 1, 1, y.c])
-            try norm(p.norm, x.c); try conv(nil, p.weight, [y.c, x.c], p.bias, weightOnly: p.weightOnly)
+            try expect(p.input, self[p.input].shape); try expect(p.output, [1, 1, 1, y.c])
+            try norm(p.norm, x.c); try conv(p.weight, [y.c, x.c], p.bias, p.weightStorage)
         }
     }
 }
 
 extension Graph {
-    /// uint8 activations carry valid quantization and nothing else does; int8-only parameters
-    /// appear only on int8 ops; weight-only int8 only on float ops without a folded GRN.
+    /// uint8 activations carry valid quantization and nothing else does; an op's own
+    /// quantization parameters are valid; a second weight plane only on the head, with its steps.
     private func verifyQuantization(_ op: FusedOp, _ i: Int) throws {
-        func bad(_ t: String) -> GraphError { .badQuantization(op: i, kind: op.kind, tensor: t) }
-        // A second weight plane: only on the head, and with its steps.
-        let weightOnly: WeightOnlyInt8? = switch op {
-        case let .depthwiseConvLN(p): p.weightOnly
-        case let .pointwiseGELU(p): p.weightOnly
-        case let .pointwise(p): p.weightOnly
-        case let .downsample(p): p.weightOnly
-        case let .head(p): p.weightOnly
-        case .stem, .grn: nil
-        }
-        if let w = weightOnly, (w.residualWeight == nil) != (w.residualScale == nil) || (w.residualWeight != nil && op.kind != "head") {
-            throw bad(self[w.weightScale].name)
-        }
+        func bad(_ t: TensorID) -> GraphError { .badQuantization(op: i, kind: op.kind, tensor: self[t].name) }
         for t in op.inputs + op.outputs {
             let isU8 = self[t].dataType == .uint8, q = self[t].quantization
-            guard isU8 ? (q?.isValid == true) : q == nil else { throw bad(self[t].name) }
+            guard isU8 ? (q?.isValid == true) : q == nil else { throw bad(t) }
+        }
+        func planes(_ storage: WeightStorage, head: Bool = false) throws {
+            guard case let .int8(w) = storage else { return }
+            if (w.residualWeight == nil) != (w.residualScale == nil) || (w.residualWeight != nil && !head) { throw bad(w.weightScale) }
         }
         switch op {
-        case let .pointwiseGELU(p):
-            if (p.int8 == nil) != (p.geluInput == nil) { throw bad(self[p.output].name) }
-            if p.int8 != nil, p.weightOnly != nil { throw bad(self[p.weight].name) }
-            if let g = p.geluInput, !g.isValid { throw bad(self[p.output].name) }
-        case let .pointwise(p):
-            if p.weightOnly != nil, p.int8 != nil || p.inputScale != nil { throw bad(self[p.weight].name) }
-        case let .downsample(p):
-            guard (p.int8 == nil) == (p.normQuantization == nil), p.normQuantization?.isValid ?? true else {
-                throw bad(self[p.input].name)
-            }
-            if p.int8 != nil, p.weightOnly != nil { throw bad(self[p.weight].name) }
-        case let .depthwiseConvLN(p):
-            if self[p.input].dataType != .float32 { throw bad(self[p.input].name) }
-        case .stem, .grn, .head: break
+        case let .depthwiseConvLN(p), let .qu8DepthwiseConvLN(p): try planes(p.weightStorage)
+        case let .pointwiseGELU(p): try planes(p.weightStorage)
+        case let .pointwise(p): try planes(p.weightStorage)
+        case let .downsample(p): try planes(p.weightStorage)
+        case let .head(p): try planes(p.weightStorage, head: true)
+        case let .qu8PointwiseGELU(p): if !p.geluInput.isValid { throw bad(p.output) }
+        case let .qu8Downsample(p): if !p.normQuantization.isValid { throw bad(p.input) }
+        case .stem, .grn, .grnPointwise, .qu8GRN, .qu8Pointwise, .qu8GRNPointwise: break
         }
     }
 }

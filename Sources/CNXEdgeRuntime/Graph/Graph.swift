@@ -18,6 +18,10 @@ public struct Graph: Sendable {
     public var output: TensorID
     /// Input height and width in pixels.
     public var inputHeight: Int, inputWidth: Int
+    /// Activations the caller writes into the arena before a run instead of an op producing them:
+    /// the inputs of one-op graphs (the op harness runs every op alone this way). Empty for a
+    /// model; not stored in `.cnx` files.
+    public var externalInputs: Set<TensorID> = []
 
     /// An empty graph for an `inputHeight`x`inputWidth` image; the input tensor is created here and
     /// ``output`` must be set once the last op is added.

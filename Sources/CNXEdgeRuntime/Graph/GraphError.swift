@@ -19,6 +19,8 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A uint8 tensor without a valid quantization (finite positive scale, zero point in 0...255),
     /// or quantization parameters on a tensor or op that is not int8.
     case badQuantization(op: Int, kind: String, tensor: String)
+    /// An ``Graph/externalInputs`` entry that is not an activation of the graph.
+    case invalidExternalInput(tensor: String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,7 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .wrongDataType(op, kind, t, e, f): "op \(op) (\(kind)): \(t) is \(f), expected \(e)"
         case let .outputNotProduced(t): "graph output \(t) is never produced"
         case let .badQuantization(op, kind, t): "op \(op) (\(kind)): \(t) has missing or invalid int8 quantization parameters"
+        case let .invalidExternalInput(t): "external input \(t) is not an activation of the graph"
         }
     }
 }

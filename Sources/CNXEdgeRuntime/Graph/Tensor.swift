@@ -99,8 +99,7 @@ public struct TensorQuantization: Sendable, Equatable, Hashable, Codable {
     /// zero point — the reciprocal taken once in float, as every kernel does.
     @inline(__always)
     public func quantize(_ x: Float, inverseScale: Float) -> UInt8 {
-        let v = (x * inverseScale).rounded(.toNearestOrEven) + Float(zeroPoint)
-        return UInt8(min(max(v, 0), 255))
+        UInt8(Requantization.code(Requantization.round(x * inverseScale) + Float(zeroPoint), in: 0...255))
     }
 
     /// `1 / scale` in float, the multiplier kernels quantize with.

@@ -112,7 +112,7 @@ public func s8RequantizeGRNPanels(_ p: GRNRequantizeParameters, panels: Range<In
             }
             // Within ±2³⁰ by the choice of t; the clamp only meets non-finite constants (a corrupt
             // file), which must not trap.
-            let start = (Double(p.bias[n]) / (Double(p.input.scale) * t)).rounded(.toNearestOrEven)
+            let start = Requantization.round(Double(p.bias[n]) / (Double(p.input.scale) * t))
             p.accumulatorStart[n] = (start.isNaN ? 0 : Int32(min(max(start, -1_073_741_824), 1_073_741_824))) &- p.input.zeroPoint &* sums[lane]
             p.multipliers[n] = Float(Double(p.input.scale) * t)
         }

@@ -1,38 +1,50 @@
-extension SwiftBackend {
-    /// The layout each constant of `graph` has where this backend's kernels read it: what a `.cnx`
-    /// file stores, so that loading needs no packing. An int8 convolution's weight is
-    /// ``ConstantLayout/int8PointwisePanels``, its bias ``ConstantLayout/int32Bias16`` and its
-    /// per-channel weight scales ``ConstantLayout/raw``; a weight-only int8 one's weight
-    /// ``ConstantLayout/int8FloatPanels``, its float bias and weight scales ``ConstantLayout/bias16``.
-    public static func constantLayouts(_ graph: Graph) -> [TensorID: ConstantLayout] {
+/// Where every constant of a graph lives in its kernels' layouts (``ConstantLayout``), and the
+/// packing into them: one backend-neutral place that the backends, the `.cnx` writer and reader
+/// all use, so that a file stores exactly what the kernels read.
+public enum ConstantPacking {
+    /// The layout each constant of `graph` has where the kernels read it: what a `.cnx` file
+    /// stores, so that loading needs no packing. An int8 convolution's weight is
+    /// ``ConstantLayout/int8PointwisePanels``, its bias ``ConstantLayout/int32Bias16`` (float
+    /// ``ConstantLayout/bias16`` where its start is computed per image) and its per-channel weight
+    /// scales ``ConstantLayout/raw``; a weight-only int8 one's weight ``ConstantLayout/int8FloatPanels``,
+    /// its float bias and weight scales ``ConstantLayout/bias16``.
+    public static func layouts(_ graph: Graph) -> [TensorID: ConstantLayout] {
         var layouts: [TensorID: ConstantLayout] = [:]
         func norm(_ n: LayerNormAffine) { for t in n.constants { layouts[t] = .raw } }
-        func conv(_ weight: TensorID, _ bias: TensorID, _ int8: Int8Weights?, _ weightOnly: WeightOnlyInt8? = nil) {
-            if let int8 {
-                layouts[weight] = .int8PointwisePanels; layouts[bias] = .int32Bias16; layouts[int8.weightScale] = .raw
-            } else if let weightOnly {
-                layouts[weight] = .int8FloatPanels; layouts[bias] = .bias16; layouts[weightOnly.weightScale] = .bias16
-                if let plane = weightOnly.residualWeight { layouts[plane] = .int8FloatPanels }
-                if let steps = weightOnly.residualScale { layouts[steps] = .bias16 }
-            } else {
+        func conv(_ weight: TensorID, _ bias: TensorID, _ storage: WeightStorage) {
+            switch storage {
+            case .float32:
                 layouts[weight] = .pointwisePanels; layouts[bias] = .bias16
+            case let .int8(w):
+                layouts[weight] = .int8FloatPanels; layouts[bias] = .bias16; layouts[w.weightScale] = .bias16
+                if let plane = w.residualWeight { layouts[plane] = .int8FloatPanels }
+                if let steps = w.residualScale { layouts[steps] = .bias16 }
             }
+        }
+        func int8Conv(_ weight: TensorID, _ bias: TensorID, _ steps: TensorID, floatBias: Bool = false) {
+            layouts[weight] = .int8PointwisePanels; layouts[bias] = floatBias ? .bias16 : .int32Bias16; layouts[steps] = .raw
         }
         for op in graph.ops {
             switch op {
-            case let .stem(p): conv(p.weight, p.bias, nil); norm(p.norm)
-            case let .depthwiseConvLN(p):
-                layouts[p.weight] = p.weightOnly == nil ? .depthwiseTaps : .int8Raw; layouts[p.bias] = .bias8; norm(p.norm)
-                if let w = p.weightOnly { layouts[w.weightScale] = .raw }
-            case let .pointwiseGELU(p): conv(p.weight, p.bias, p.int8, p.weightOnly)
-            case let .grn(p): layouts[p.gamma] = .raw; layouts[p.beta] = .raw
-            case let .pointwise(p):
-                conv(p.weight, p.bias, p.int8, p.weightOnly)
-                if let scale = p.inputScale { layouts[scale.gamma] = .raw }
-                // A folded GRN's int8 1x1 keeps a float bias (its accumulator start is per image).
-                if p.int8 != nil, p.inputScale != nil { layouts[p.bias] = .bias16 }
-            case let .downsample(p): conv(p.weight, p.bias, p.int8, p.weightOnly); norm(p.norm)
-            case let .head(p): conv(p.weight, p.bias, nil, p.weightOnly); norm(p.norm)
+            case let .stem(p): conv(p.weight, p.bias, .float32); norm(p.norm)
+            case let .depthwiseConvLN(p), let .qu8DepthwiseConvLN(p):
+                layouts[p.bias] = .bias8; norm(p.norm)
+                switch p.weightStorage {
+                case .float32: layouts[p.weight] = .depthwiseTaps
+                case let .int8(w): layouts[p.weight] = .int8Raw; layouts[w.weightScale] = .raw
+                }
+            case let .pointwiseGELU(p): conv(p.weight, p.bias, p.weightStorage)
+            case let .grn(p), let .qu8GRN(p): layouts[p.gamma] = .raw; layouts[p.beta] = .raw
+            case let .pointwise(p): conv(p.weight, p.bias, p.weightStorage)
+            case let .grnPointwise(p): conv(p.weight, p.bias, .float32); layouts[p.grn.gamma] = .raw
+            case let .downsample(p): conv(p.weight, p.bias, p.weightStorage); norm(p.norm)
+            case let .head(p): conv(p.weight, p.bias, p.weightStorage); norm(p.norm)
+            case let .qu8PointwiseGELU(p): int8Conv(p.weight, p.bias, p.weightScale)
+            case let .qu8Pointwise(p): int8Conv(p.weight, p.bias, p.weightScale)
+            case let .qu8GRNPointwise(p):
+                // Its accumulator start is per image, so the bias stays float.
+                int8Conv(p.weight, p.bias, p.weightScale, floatBias: true); layouts[p.grn.gamma] = .raw
+            case let .qu8Downsample(p): int8Conv(p.weight, p.bias, p.weightScale); norm(p.norm)
             }
         }
         return layouts
@@ -106,10 +118,8 @@ extension SwiftBackend {
 
     /// Constant `t` of `graph` in `layout`: borrowed in place where a file stores it so, else
     /// packed from its float or integer values into a new buffer.
-    static func packedConstant(_ graph: Graph, _ t: TensorID, _ layout: ConstantLayout) -> AlignedFloatBuffer {
-        if let c = graph.packedConstants[t], c.layout == layout {
-            return AlignedFloatBuffer(borrowing: c.base, count: c.floatCount, owner: c.owner)
-        }
+    static func packed(_ graph: Graph, _ t: TensorID, _ layout: ConstantLayout) -> AlignedFloatBuffer {
+        if let c = graph.packedConstants[t], c.layout == layout { return borrowed(c) }
         let shape = graph[t].shape
         let bytes: [UInt8] = layout.dataType == .float32
             ? pack(graph.constants[t]!, shape: shape, layout: layout).withUnsafeBytes { Array($0) }
@@ -124,7 +134,7 @@ extension SwiftBackend {
     static func dequantized(_ graph: Graph, _ weight: TensorID, _ steps: TensorID, layout: ConstantLayout,
                             stepsLayout: ConstantLayout) -> [Float] {
         let n = graph[weight].shape[0], k = graph[weight].elementCount / n
-        let scale = packedConstant(graph, steps, stepsLayout), codes = packedConstant(graph, weight, layout)
+        let scale = packed(graph, steps, stepsLayout), codes = packed(graph, weight, layout)
         let q = UnsafeRawPointer(codes.base).assumingMemoryBound(to: Int8.self)
         return (0..<(n * k)).map { i in
             let (row, j) = (i / k, i % k)
@@ -133,8 +143,8 @@ extension SwiftBackend {
         }
     }
 
-    /// A packed constant's 4-byte units borrowed in place.
-    func borrowed(_ c: PackedConstant) -> AlignedFloatBuffer {
+    /// A packed constant's 4-byte units borrowed in place (the mapped file kept alive by the buffer).
+    static func borrowed(_ c: PackedConstant) -> AlignedFloatBuffer {
         AlignedFloatBuffer(borrowing: c.base, count: c.floatCount, owner: c.owner)
     }
 }

@@ -1,0 +1,108 @@
+import CNXEdge
+import Foundation
+import Testing
+import _CNXEdgeTestSupport
+
+/// The cross-backend op harness (ggml's `test-backend-ops` for cnx-edge): every op of ``FusedOp``
+/// at every precision and weight storage, alone in a graph (``OneOpGraph``), at shapes around the
+/// kernels' tiles (``OneOpCases``), run on every backend and on every native instruction set this
+/// CPU runs, at one and two threads, against:
+/// - float32 ops: the float64 definition (``ReferenceOps/fused(_:)``), by normalized L2 error;
+/// - int8 ops whose math is integer (`qu8Pointwise`, `qu8PointwiseGELU` and its sums, `qu8GRN`):
+///   their documented rule (``ReferenceOps/int8Rule(_:)``), bit for bit;
+/// - `qu8GRNPointwise` (weights requantized per image): the float64 GRN + 1x1, by SQNR, and the
+///   same bits on every backend;
+/// - `qu8DepthwiseConvLN`, `qu8Downsample` (a float LayerNorm quantized): codes within one step
+///   of the float64 result's, rarely off.
+@Suite("Op harness: every op × precision × backend × ISA")
+struct OpHarnessTests {
+    /// Normalized L2 error allowed against float64 for float32 ops (worst measured 8.1e-7, the
+    /// 1280-deep 1x1 + GELU; each case prints its worst).
+    static let floatTolerance = 5e-6
+
+    static func backends() -> [(name: String, make: () -> any Backend)] {
+        var list: [(name: String, make: () -> any Backend)] = [
+            ("swift", { SwiftBackend() }), ("swift-2t", { SwiftBackend(options: ExecutionOptions(threads: 2)) }),
+        ]
+        #if Native
+        for isa in NativeBackend.runnableISAs {
+            list.append(("native/\(isa)", { NativeBackend(options: ExecutionOptions(isa: isa)) }))
+        }
+        list.append(("native-2t", { NativeBackend(options: ExecutionOptions(threads: 2)) }))
+        #endif
+        return list
+    }
+
+    @Test("every op on every backend and ISA against its reference", arguments: OneOpCases.all)
+    func op(_ c: OneOpCase) throws {
+        let one = try c.make()
+        let op = one.op, g = one.graph
+        let reference = ReferenceOps.fused(one), rule = ReferenceOps.int8Rule(one)
+        var first: (name: String, outputs: [TensorID: OpValues])?
+        var worst = 0.0
+        for backend in Self.backends() {
+            let out = try one.run(on: backend.make())
+            let label = "\(c) on \(backend.name)"
+            if let rule {
+                #expect(out == rule, "\(label): not the integer rule's result")
+            }
+            switch op {
+            case .qu8Pointwise, .qu8PointwiseGELU, .qu8GRN, .qu8GRNPointwise:
+                // Integer math and Swift requantization shared by every backend: the same bits.
+                if let first { #expect(out == first.outputs, "\(label) differs from \(first.name)") }
+            case .stem, .depthwiseConvLN, .pointwiseGELU, .grn, .pointwise, .grnPointwise, .downsample, .head, .qu8DepthwiseConvLN,
+                 .qu8Downsample: break
+            }
+            if first == nil { first = (backend.name, out) }
+            switch op {
+            case .qu8Pointwise, .qu8PointwiseGELU, .qu8GRN: break
+            case let .qu8GRNPointwise(p):
+                let sqnr = Self.sqnr(out[p.output]!.floats, reference[p.output]!)
+                #expect(sqnr >= 35, "\(label): \(sqnr) dB against float64 GRN + 1x1")
+            case let .qu8DepthwiseConvLN(p):
+                let q = g[p.output].quantization!, codes = out[p.output]!.bytes
+                let expected = reference[p.output]!.map { UInt8(min(max(($0 / Double(q.scale)).rounded() + Double(q.zeroPoint), 0), 255)) }
+                let off = zip(codes, expected).filter { $0 != $1 }
+                #expect(off.allSatisfy { abs(Int($0) - Int($1)) <= 1 } && off.count * 200 <= codes.count + 200,
+                        "\(label): \(off.count) of \(codes.count) codes differ from float64's")
+            case let .qu8Downsample(p):
+                let e = ReferenceOps.normalizedError(out[p.output]!.floats, reference[p.output]!)
+                worst = max(worst, e)
+                #expect(e <= 2e-3, "\(label): normalized error \(e) (LayerNorm codes off by one at most)")
+            case .stem, .depthwiseConvLN, .pointwiseGELU, .grn, .pointwise, .grnPointwise, .downsample, .head:
+                for (t, expected) in reference {
+                    let got = out[t]!, values = g[t].dataType == .float64 ? got.doubles.map(Float.init) : got.floats
+                    let e = ReferenceOps.normalizedError(values, expected)
+                    worst = max(worst, e)
+                    #expect(e <= Self.floatTolerance, "\(label) \(g[t].name): normalized error \(e)")
+                }
+            }
+        }
+        if worst > 0 { print("op harness \(c): worst normalized error \(worst)") }
+    }
+
+    static func sqnr(_ test: [Float], _ reference: [Double]) -> Double {
+        var signal = 0.0, noise = 0.0
+        for i in reference.indices { signal += reference[i] * reference[i]; noise += (reference[i] - Double(test[i])) * (reference[i] - Double(test[i])) }
+        return noise > 0 ? 10 * log10(signal / noise) : .infinity
+    }
+
+    @Test("the harness covers every op kind at both precisions, and the native ISAs this CPU runs")
+    func coverage() throws {
+        let kinds = Set(try OneOpCases.all.map { try $0.make().op.kind })
+        let all = ["stem", "depthwiseConvLN", "pointwiseGELU", "grn", "pointwise", "grnPointwise", "downsample", "head",
+                   "qu8DepthwiseConvLN", "qu8PointwiseGELU", "qu8GRN", "qu8Pointwise", "qu8GRNPointwise", "qu8Downsample"]
+        #expect(kinds == Set(all))
+        #if Native
+        #expect(Self.backends().count == 3 + NativeBackend.runnableISAs.count)
+        #endif
+    }
+
+    @Test("a one-op graph's external inputs are checked: an input tensor that is no activation is refused")
+    func externalInputs() throws {
+        var g = Graph(inputHeight: 4, inputWidth: 4)
+        let w = g.addConstant("w", [1], [1])
+        g.externalInputs = [w]
+        #expect(throws: GraphError.invalidExternalInput(tensor: "\(w)")) { try g.verify() }
+    }
+}
