@@ -20,14 +20,14 @@ bench: build
 
 # 1. The whole suite with this CPU's flags. 2. If those flags changed the Swift kernels' code
 # paths, the kernel, parity and CLI tests again on the portable build every other user gets.
-# 3. The package without the Native trait (no XNNPACK, no C kernels): parity and CLI tests.
+# 3. The package without the Native trait (no C kernels): parity, op harness and CLI tests.
 test: bootstrap
 	$(SWIFT) test $(TEST_FLAGS) $(SWIFT_CPU_FLAGS)
 ifneq ($(strip $(SWIFT_CPU_FLAGS)),)
-	$(SWIFT) test $(TEST_FLAGS) --scratch-path .build-portable --filter 'KernelTests|Int8GRNRequantizeTests|ReferenceModelTests|CLITests'
+	$(SWIFT) test $(TEST_FLAGS) --scratch-path .build-portable --filter 'KernelTests|QU8PWConvSwiftTests|QS8GRNRequantizeTests|OpHarnessTests|ReferenceModelTests|CLITests'
 endif
 	$(SWIFT) test $(TEST_FLAGS) --disable-default-traits --scratch-path .build-notraits \
-		--filter 'ReferenceModelTests|CompiledModelTests|CLITests'
+		--filter 'ReferenceModelTests|CompiledModelTests|OpHarnessTests|CLITests'
 
 clean:
 	rm -rf .build .build-portable .build-notraits

@@ -1,6 +1,10 @@
 #ifndef CNX_KERNELS_INTERNAL_H
 #define CNX_KERNELS_INTERNAL_H
-// Shared between the kernel files: one table of entry points per ISA, filled by each ISA's file.
+// Shared between the f32 kernel files: each kernel family in its own file per ISA
+// (`f32_<kernel>_<isa>.c`, the function `cnx_f32_<kernel>_<isa>`), one table of them per ISA
+// (`tables_<isa>.c`). The __scalar kernels are portable C, the fallback on any CPU and the plainest
+// statement of each kernel's arithmetic (multiply and add each rounded, unless the compiler's
+// default contraction fuses them on a target with FMA, which it then does the same way for every tile).
 #include "cnx_kernels.h"
 
 /// Output channels per packed pointwise panel (one AVX-512 vector, two AVX2 or four NEON vectors).
@@ -31,6 +35,33 @@ typedef struct cnx_kernel_table {
     cnx_scalebias_fn scalebias;
     cnx_gelu_fn gelu;
 } cnx_kernel_table;
+
+/// Row tiles of each ISA's f32-pwconv (its `MR`).
+#define CNX_F32_PWCONV_ROWS_SCALAR 4
+#define CNX_F32_PWCONV_ROWS_AVX2 6
+#define CNX_F32_PWCONV_ROWS_AVX512 8
+#define CNX_F32_PWCONV_ROWS_NEON 4
+
+/// Declares one ISA's f32 kernels, `cnx_f32_<kernel>_<isa>`.
+#define CNX_F32_KERNELS(isa)                                                                                      \
+    void cnx_f32_pwconv_##isa(const cnx_f32_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin, \
+                              size_t panel_end);                                                                  \
+    void cnx_f32_dwconv7x7_ln_##isa(const cnx_f32_dwconv7x7_ln_params* p, size_t row_begin, size_t row_end);      \
+    void cnx_f32_layernorm_##isa(const float* input, float* output, size_t channels, const float* gamma,          \
+                                 const float* beta, float eps, size_t row_begin, size_t row_end);                 \
+    void cnx_f32_sumsq_##isa(const float* input, size_t channels, size_t pixel_begin, size_t pixel_end, double* sums); \
+    void cnx_f32_scalebias_##isa(float* data, size_t channels, const float* scale, const float* bias,             \
+                                 size_t row_begin, size_t row_end);                                               \
+    void cnx_f32_gelu_##isa(float* data, size_t count);
+
+CNX_F32_KERNELS(scalar)
+#if defined(__x86_64__)
+CNX_F32_KERNELS(avx2)
+CNX_F32_KERNELS(avx512)
+#endif
+#if defined(__aarch64__)
+CNX_F32_KERNELS(neon)
+#endif
 
 extern const cnx_kernel_table cnx_kernels_scalar;
 #if defined(__x86_64__)

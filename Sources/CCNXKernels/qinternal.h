@@ -37,6 +37,33 @@ typedef struct cnx_qkernel_table {
     const char* names[CNX_QKERNEL_COUNT];
 } cnx_qkernel_table;
 
+/// Row tiles of each ISA's qu8-pwconv (its `MR`).
+#define CNX_QU8_PWCONV_ROWS_AVX2 10
+#define CNX_QU8_PWCONV_ROWS_AVX512 12
+
+/// Declares one ISA's int8 kernels, `cnx_<kernel>_<isa>` (each in its file `<kernel>_<isa>.c`).
+#define CNX_QU8_KERNELS(isa)                                                                                     \
+    void cnx_qu8_pwconv_##isa(const cnx_qu8_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin, \
+                              size_t panel_end);                                                                 \
+    void cnx_u8_sumsq_##isa(const uint8_t* x, size_t channels, size_t row_begin, size_t row_end, int32_t zero_point, \
+                            int64_t* sums);                                                                      \
+    void cnx_f32_quantize_u8_##isa(const float* x, size_t count, float inverse_scale, int32_t zero_point, uint8_t* out); \
+    void cnx_u8_channel_affine_##isa(const uint8_t* x, uint8_t* out, size_t channels, size_t row_begin,          \
+                                     size_t row_end, int32_t zero_point, const float* multiplier, const float* offset);
+
+CNX_QU8_KERNELS(scalar)
+#if defined(__x86_64__)
+CNX_QU8_KERNELS(avx2)
+/// The AVX-512 GEMM's two variants (qu8_pwconv_avx512_body.h); its other kernels are AVX2's.
+void cnx_qu8_pwconv_avx512_vnni(const cnx_qu8_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin,
+                                size_t panel_end);
+void cnx_qu8_pwconv_avx512_vbmi(const cnx_qu8_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin,
+                                size_t panel_end);
+#endif
+#if defined(__aarch64__)
+CNX_QU8_KERNELS(neon)
+#endif
+
 extern const cnx_qkernel_table cnx_qkernels_scalar;
 #if defined(__x86_64__)
 extern const cnx_qkernel_table cnx_qkernels_avx2;

@@ -47,7 +47,7 @@ struct KernelTests {
                 input.withUnsafeBufferPointer { a in
                     residual.withUnsafeBufferPointer { res in
                         out.withUnsafeMutableBufferPointer { o in
-                            f32PointwiseGEMM(input: a.baseAddress!, rows: rows, weights: packed, epilogue: epilogue,
+                            f32PWConv(input: a.baseAddress!, rows: rows, weights: packed, epilogue: epilogue,
                                              residual: res.baseAddress!, output: o.baseAddress!)
                         }
                     }
@@ -73,12 +73,12 @@ struct KernelTests {
         input.withUnsafeBufferPointer { a in
             residual.withUnsafeBufferPointer { res in
                 separate.withUnsafeMutableBufferPointer { o in
-                    f32PointwiseGEMM(input: a.baseAddress!, rows: 0..<m, weights: packed, epilogue: .residual,
+                    f32PWConv(input: a.baseAddress!, rows: 0..<m, weights: packed, epilogue: .residual,
                                      residual: res.baseAddress!, output: o.baseAddress!)
                 }
             }
             inPlace.withUnsafeMutableBufferPointer { o in
-                f32PointwiseGEMM(input: a.baseAddress!, rows: 0..<m, weights: packed, epilogue: .residual,
+                f32PWConv(input: a.baseAddress!, rows: 0..<m, weights: packed, epilogue: .residual,
                                  residual: UnsafePointer(o.baseAddress!), output: o.baseAddress!)
             }
         }
@@ -101,7 +101,7 @@ struct KernelTests {
                 residual.withUnsafeBufferPointer { res in
                     out.withUnsafeMutableBufferPointer { o in
                         Self.split(0..<m, chunks: chunks) { rows in
-                            f32PointwiseGEMM(input: a.baseAddress!, rows: rows, weights: packed, epilogue: epilogue,
+                            f32PWConv(input: a.baseAddress!, rows: rows, weights: packed, epilogue: epilogue,
                                              residual: res.baseAddress!, output: o.baseAddress!)
                         }
                     }
@@ -126,7 +126,7 @@ struct KernelTests {
             var out = [Float](repeating: 0, count: m * n)
             input.withUnsafeBufferPointer { a in
                 out.withUnsafeMutableBufferPointer { o in
-                    f32PointwiseGEMM(input: a.baseAddress!, rows: 0..<m, weights: packed, epilogue: epilogue,
+                    f32PWConv(input: a.baseAddress!, rows: 0..<m, weights: packed, epilogue: epilogue,
                                      residual: nil, output: o.baseAddress!)
                 }
             }
@@ -152,7 +152,7 @@ struct KernelTests {
             input.withUnsafeBufferPointer { x in
                 out.withUnsafeMutableBufferPointer { o in
                     Self.split(0..<h, chunks: chunks) { rows in
-                        f32DepthwiseConv7x7(input: x.baseAddress!, height: h, width: w, weights: packed,
+                        f32DWConv7x7(input: x.baseAddress!, height: h, width: w, weights: packed,
                                             outputRows: rows, output: o.baseAddress!)
                     }
                 }
@@ -176,11 +176,11 @@ struct KernelTests {
         var firstRow = [Float](repeating: 0, count: h * h * c)
         input.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { o in
-                f32DepthwiseConv7x7(input: x.baseAddress!, height: h, width: h, weights: packed, outputRows: 0..<h,
+                f32DWConv7x7(input: x.baseAddress!, height: h, width: h, weights: packed, outputRows: 0..<h,
                                     output: o.baseAddress!)
             }
             firstRow.withUnsafeMutableBufferPointer { o in
-                f32DepthwiseConv7x7(input: x.baseAddress!, height: h, width: h, weights: packed, outputRows: 5..<6,
+                f32DWConv7x7(input: x.baseAddress!, height: h, width: h, weights: packed, outputRows: 5..<6,
                                     output: o.baseAddress!)
             }
         }
@@ -230,7 +230,7 @@ struct KernelTests {
             var sums = [Double](repeating: 0, count: c)
             input.withUnsafeBufferPointer { x in
                 sums.withUnsafeMutableBufferPointer { s in
-                    f32ChannelSumOfSquares(input: x.baseAddress!, pixels: 0..<pixels, channels: c, sums: s.baseAddress!)
+                    f32SumSq(input: x.baseAddress!, pixels: 0..<pixels, channels: c, sums: s.baseAddress!)
                 }
             }
             // The documented order: float square, then a double add per pixel in increasing order.
@@ -253,7 +253,7 @@ struct KernelTests {
             bias.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { o in
                     Self.split(0..<rows, chunks: [2]) { r in
-                        f32ChannelScaleBias(data: o.baseAddress!, rows: r, channels: c, scale: s.baseAddress!, bias: b.baseAddress!)
+                        f32ScaleBias(data: o.baseAddress!, rows: r, channels: c, scale: s.baseAddress!, bias: b.baseAddress!)
                     }
                 }
             }
@@ -331,7 +331,7 @@ struct KernelTests {
         var g = SeededGenerator(seed: 3)
         let xs = g.floats(37, in: -8...8)
         var inPlace = xs
-        inPlace.withUnsafeMutableBufferPointer { f32GELUInPlace($0.baseAddress!, count: 37) }
+        inPlace.withUnsafeMutableBufferPointer { f32GELU($0.baseAddress!, count: 37) }
         #expect(Self.bits(inPlace) == Self.bits(xs.map { geluExact($0) }))
     }
 }

@@ -139,7 +139,7 @@ struct ModelFileInt8Tests {
     func swiftKernelNames() throws {
         let backend = SwiftBackend()
         try backend.prepare(Self.atto)
-        let int8 = Int8GEMMKernel.preferred.name
+        let int8 = QU8PWConvVariant.preferred.name
         for op in Self.atto.ops {
             let name = backend.kernelName(for: op)
             switch op {

@@ -39,7 +39,7 @@ func registerDepthwiseBenchmarks() {
     for shape in DepthwiseShape.atto {
         Benchmark(shape.name, configuration: .kernel(metrics: computeMetrics)) { benchmark, state in
             benchmark.measuringMACs(shape.macs) {
-                f32DepthwiseConv7x7(input: state.input.pointer, height: shape.height, width: shape.width,
+                f32DWConv7x7(input: state.input.pointer, height: shape.height, width: shape.width,
                                     weights: state.weights, outputRows: 0..<shape.height, output: state.output.pointer)
             }
             blackHole(state.output.pointer)

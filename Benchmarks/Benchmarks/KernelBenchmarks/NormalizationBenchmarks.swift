@@ -43,7 +43,7 @@ func registerNormalizationBenchmarks() {
     // Zeroing the 160 sums is part of the row, as the model does it before every call.
     Benchmark("f32-sumsq__swift/3136x160", configuration: .kernel(metrics: memoryBoundMetrics)) { _, s in
         s.sums.update(repeating: 0, count: s.channels)
-        f32ChannelSumOfSquares(input: s.input.pointer, pixels: 0..<s.rows, channels: s.channels, sums: s.sums)
+        f32SumSq(input: s.input.pointer, pixels: 0..<s.rows, channels: s.channels, sums: s.sums)
         blackHole(s.sums)
     } setup: {
         ChannelwiseState(rows: 3136, channels: 160)
@@ -52,7 +52,7 @@ func registerNormalizationBenchmarks() {
     // GRN's in-place scale and bias on the same activation. Scale 1 and a small zero-mean bias
     // keep the values bounded however many times it runs (no drift into infinities or denormals).
     Benchmark("f32-scalebias__swift/3136x160", configuration: .kernel(metrics: memoryBoundMetrics)) { _, s in
-        f32ChannelScaleBias(data: s.output.pointer, rows: 0..<s.rows, channels: s.channels,
+        f32ScaleBias(data: s.output.pointer, rows: 0..<s.rows, channels: s.channels,
                             scale: s.gamma.pointer, bias: s.beta.pointer)
         blackHole(s.output.pointer)
     } setup: {

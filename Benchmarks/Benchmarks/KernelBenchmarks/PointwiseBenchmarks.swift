@@ -63,7 +63,7 @@ func registerPointwiseBenchmarks() {
     for shape in PointwiseShape.atto {
         Benchmark(shape.name, configuration: .kernel(metrics: computeMetrics)) { benchmark, state in
             benchmark.measuringMACs(shape.macs) {
-                f32PointwiseGEMM(input: state.input.pointer, rows: 0..<shape.rows, weights: state.weights,
+                f32PWConv(input: state.input.pointer, rows: 0..<shape.rows, weights: state.weights,
                                  epilogue: shape.epilogue, residual: state.residual?.pointer,
                                  output: state.output.pointer)
             }

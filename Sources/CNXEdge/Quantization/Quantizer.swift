@@ -129,7 +129,7 @@ public enum Quantizer {
                     let n = rows * w.outputChannels
                     if scratch.count < n { scratch = [Float](repeating: 0, count: n) }
                     try scratch.withUnsafeMutableBufferPointer { out in
-                        f32PointwiseGEMM(input: buffers.float(p.input), rows: 0..<rows, weights: w, epilogue: .none,
+                        f32PWConv(input: buffers.float(p.input), rows: 0..<rows, weights: w, epilogue: .none,
                                          residual: nil, output: out.baseAddress!)
                         try observe(.geluInput, p.output, out.baseAddress!, n)
                     }

@@ -1,7 +1,7 @@
 /// An int8 1x1 convolution with a GRN folded into it (``FusedOp/qu8GRNPointwise(_:)``), as both
 /// backends run it: the stored codes, their steps, the float bias (GRN's β folded in) and GRN's
 /// γ; for each image, GRN's scale `σ = 1 + γ·N` from the uint8 input's sums
-/// of squares and the weights `W·diag(σ)` requantized to int8 (``s8RequantizeGRNPanels(_:panels:)``)
+/// of squares and the weights `W·diag(σ)` requantized to int8 (``qs8GRNRequantize(_:panels:)``)
 /// into the op's scratch space (``Scratch``), so they cost no memory beyond the arena's peak
 /// (stage 3's 410 KB of codes run when the activations are small). The GEMM is then the plain
 /// int8 one on the input codes: GRN's output is never quantized.
@@ -14,7 +14,7 @@ final class FoldedInt8Conv {
     let weightScale: AlignedFloatBuffer
     let bias: AlignedFloatBuffer
     let gamma: AlignedFloatBuffer
-    /// Whether the GEMM reads int16 pairs (the swift backend's ``Int8GEMMKernel/int16Pairs``),
+    /// Whether the GEMM reads int16 pairs (the swift backend's ``QU8PWConvVariant/int16Pairs``),
     /// which the requantization then writes too.
     let int16Pairs: Bool
     private var view: (scratch: UnsafeMutableRawPointer, conv: Int8Conv)?
@@ -79,7 +79,7 @@ final class FoldedInt8Conv {
             output: scratch + layout.panels, pairs: int16Pairs ? scratch + layout.pairs : nil,
             accumulatorStart: (scratch + layout.starts).assumingMemoryBound(to: Int32.self),
             multipliers: (scratch + layout.multipliers).assumingMemoryBound(to: Float.self))
-        parallel(codes.panelCount) { panels in s8RequantizeGRNPanels(parameters, panels: panels) }
+        parallel(codes.panelCount) { panels in qs8GRNRequantize(parameters, panels: panels) }
         return conv
     }
 

@@ -55,7 +55,7 @@ enum FusedOpMath {
                                     runner: ParallelRunner) {
         blockSums(pixels: pixels, channels: c, partials: partials, into: sums,
                   parallel: { runner.forEachChunk($0, $1) }) { pixels, partial in
-            f32ChannelSumOfSquares(input: x, pixels: pixels, channels: c, sums: partial)
+            f32SumSq(input: x, pixels: pixels, channels: c, sums: partial)
         }
     }
 
@@ -192,7 +192,7 @@ enum Int8Math {
                              runner: ParallelRunner) {
         FusedOpMath.blockSums(pixels: pixels, channels: c, partials: partials, into: sums,
                               parallel: { runner.forEachChunk($0, $1) }) { pixels, partial in
-            u8ChannelSumOfSquares(x, rows: pixels, channels: c, zeroPoint: zeroPoint, sums: partial)
+            u8SumSq(x, rows: pixels, channels: c, zeroPoint: zeroPoint, sums: partial)
         }
     }
 }

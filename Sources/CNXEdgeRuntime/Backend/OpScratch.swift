@@ -2,7 +2,7 @@
 /// (the memory planner reserves them in the arena).
 enum OpScratch {
     /// Bytes for `op` in `graph`. `int16Pairs`: the int8 GEMM reads int16 pairs (the swift
-    /// backend's ``Int8GEMMKernel/int16Pairs``), which a folded-GRN 1x1 then writes per image too.
+    /// backend's ``QU8PWConvVariant/int16Pairs``), which a folded-GRN 1x1 then writes per image too.
     static func bytes(for op: FusedOp, in graph: Graph, int16Pairs: Bool) -> Int {
         func pixels(_ t: TensorID) -> Int { graph[t].shape[1] * graph[t].shape[2] }
         func channels(_ t: TensorID) -> Int { graph[t].shape[3] }

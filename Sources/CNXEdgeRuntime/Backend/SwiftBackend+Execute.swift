@@ -38,7 +38,7 @@ extension SwiftBackend {
               _ residual: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>) {
         // Chunks on whole row tiles, so only the last chunk can have a partial (redundant) tile.
         runner.forEachChunk(rows, granularity: pointwiseRowTile) { r in
-            f32PointwiseGEMM(input: a, rows: r, weights: w, epilogue: epilogue, residual: residual, output: out)
+            f32PWConv(input: a, rows: r, weights: w, epilogue: epilogue, residual: residual, output: out)
         }
     }
 

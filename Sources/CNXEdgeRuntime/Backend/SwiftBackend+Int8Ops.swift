@@ -17,7 +17,7 @@ extension SwiftBackend {
         let multipliers = UnsafePointer(conv.multipliers.base), zeroPoint = p.geluInput.zeroPoint
         table.withUnsafeBufferPointer { table in
             runner.forEachChunk(rows, granularity: 2) { r in
-                u8PointwiseGEMM(input: input, inputStride: g[p.input].shape[3], rows: r, weights: conv.weights,
+                qu8PWConv(input: input, inputStride: g[p.input].shape[3], rows: r, weights: conv.weights,
                                 epilogue: .codes(scale: multipliers, zeroPoint: zeroPoint, table: table.baseAddress!, output: out))
             }
         }
@@ -44,9 +44,9 @@ extension SwiftBackend {
         let codes = buffers.bytes(input), out = buffers.float(output), stride = nhwc(input).c, y = nhwc(output)
         let multipliers = UnsafePointer(conv.multipliers.base)
         copyResidual(residual, to: output, buffers)
-        let epilogue: Int8Epilogue = residual == nil ? .float(scale: multipliers, output: out) : .floatResidual(scale: multipliers, output: out)
+        let epilogue: QU8PWConvEpilogue = residual == nil ? .float(scale: multipliers, output: out) : .floatResidual(scale: multipliers, output: out)
         runner.forEachChunk(y.h * y.w, granularity: 2) { r in
-            u8PointwiseGEMM(input: codes, inputStride: stride, rows: r, weights: conv.weights, epilogue: epilogue)
+            qu8PWConv(input: codes, inputStride: stride, rows: r, weights: conv.weights, epilogue: epilogue)
         }
     }
 
@@ -74,7 +74,7 @@ extension SwiftBackend {
         Patchify.nhwc(UnsafePointer(codes), height: x.h, width: x.w, channels: x.c, into: patches, runner: runner)
         let out = buffers.float(p.output), multipliers = UnsafePointer(conv.multipliers.base)
         runner.forEachChunk((x.h / 2) * (x.w / 2), granularity: 2) { r in
-            u8PointwiseGEMM(input: patches, inputStride: 4 * x.c, rows: r, weights: conv.weights, epilogue: .float(scale: multipliers, output: out))
+            qu8PWConv(input: patches, inputStride: 4 * x.c, rows: r, weights: conv.weights, epilogue: .float(scale: multipliers, output: out))
         }
     }
 }

@@ -18,7 +18,7 @@ extension SwiftBackend {
         let x = nhwc(p.input), input = buffers.float(p.input), out = out ?? buffers.float(p.output)
         let gamma = UnsafePointer(norm.gamma.base), beta = UnsafePointer(norm.beta.base), eps = norm.epsilon
         runner.forEachChunk(x.h) { rows in
-            f32DepthwiseConv7x7(input: input, height: x.h, width: x.w, weights: weights, outputRows: rows, output: out)
+            f32DWConv7x7(input: input, height: x.h, width: x.w, weights: weights, outputRows: rows, output: out)
             let pixels = (rows.lowerBound * x.w)..<(rows.upperBound * x.w)
             f32LayerNorm(input: out, rows: pixels, channels: x.c, gamma: gamma, beta: beta, eps: eps, output: out)
             finish?(pixels)
@@ -40,7 +40,7 @@ extension SwiftBackend {
         let data = buffers.float(p.input), out = buffers.float(p.output), bias = UnsafePointer(beta.base)
         if out != data { out.update(from: data, count: graph![p.input].elementCount) }
         runner.forEachChunk(x.h * x.w, granularity: 8) { r in
-            f32ChannelScaleBias(data: out, rows: r, channels: c, scale: scale, bias: bias)
+            f32ScaleBias(data: out, rows: r, channels: c, scale: scale, bias: bias)
         }
     }
 
@@ -82,6 +82,6 @@ extension SwiftBackend {
         let x = nhwc(p.input), pooled = scratch.assumingMemoryBound(to: Float.self)
         FusedOpMath.averagePool(buffers.float(p.input), pixels: x.h * x.w, channels: x.c, into: pooled)
         layerNorm(pooled, rows: 1, x.c, norm, pooled)
-        f32PointwiseGEMM(input: pooled, rows: 0..<1, weights: weights, epilogue: .none, residual: nil, output: buffers.float(p.output))
+        f32PWConv(input: pooled, rows: 0..<1, weights: weights, epilogue: .none, residual: nil, output: buffers.float(p.output))
     }
 }

@@ -45,7 +45,7 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
 
     /// Whether this build's int8 GEMM reads int16 pairs: the weights prepared and the scratch
     /// planned for folded-GRN 1x1s must agree on it.
-    static var int16Pairs: Bool { Int8GEMMKernel.preferred == .int16Pairs }
+    static var int16Pairs: Bool { QU8PWConvVariant.preferred == .int16Pairs }
 
     /// - Parameter options: threads for the kernels.
     public init(options: ExecutionOptions = .init()) {
@@ -56,7 +56,7 @@ public final class SwiftBackend: Backend, @unchecked Sendable {
 
     public func kernelName(for op: FusedOp) -> String {
         /// The int8 GEMM this build runs: int16 pairs (`pmaddwd`) or exact integers in float.
-        let q = Int8GEMMKernel.preferred.name
+        let q = QU8PWConvVariant.preferred.name
         /// The float GEMM, `-w8` for weight-only int8 weights (expanded to float at load).
         func pw(_ name: String, _ storage: WeightStorage) -> String {
             switch storage {

@@ -49,7 +49,7 @@ public struct QU8PointwiseParameters: Sendable, Equatable {
 }
 
 /// int8 1x1 convolution with a GRN folded into it: for every image the stored codes' weights
-/// `W·diag(1 + γ·N)` are requantized to int8 per output channel (``s8RequantizeGRNPanels(_:panels:)``)
+/// `W·diag(1 + γ·N)` are requantized to int8 per output channel (``qs8GRNRequantize(_:panels:)``)
 /// and the accumulator's start computed from the float bias; then the int8 1x1 runs on the uint8
 /// input codes into float32, optionally added onto a residual. GRN's output is never quantized.
 public struct QU8GRNPointwiseParameters: Sendable, Equatable {
