@@ -2,13 +2,6 @@ import ArgumentParser
 import CNXEdge
 import Foundation
 
-/// `--precision`: the arithmetic the compiled model runs in.
-enum Precision: String, ExpressibleByArgument, CaseIterable {
-    /// float32 everywhere.
-    case fp32
-    /// int8 1x1 convolutions on uint8 activations, calibrated on sample images.
-    case int8
-}
 
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,9 +15,6 @@ struct CompileCommand: ParsableCommand {
             or the default set in calibration/default) to choose each activation's range by --method.
             """
     )
-
-    /// The calibration method when `--method` is not given.
-    static let defaultMethod = "minmax"
 
     @Option(help: "Model size; 'auto' infers it from --weights (atto without --weights).")
     var model: ModelChoice = .auto
@@ -41,39 +31,13 @@ struct CompileCommand: ParsableCommand {
     @Flag(help: "Fold each GRN into the following 1x1 convolution (measured no faster on Atto; off by default; fp32 only).")
     var foldGRN = false
 
-    @Option(help: "fp32, or int8 (calibrated on sample images).")
-    var precision: Precision = .fp32
-
-    @Option(help: "int8: a folder of calibration images (flat, or one subfolder per synset); default: the verified default set.")
-    var calibration: String?
-
-    @Option(help: "int8: use at most this many calibration images (the first in sorted order).")
-    var calibrationLimit: Int?
-
-    @Option(help: "int8: how activation ranges are chosen: minmax, percentile[:P], mse or entropy (default \(CompileCommand.defaultMethod)).")
-    var method: String = CompileCommand.defaultMethod
-
-    @Option(help: "int8: weight bits, 8 (default) or 7 (±63).")
-    var weightBits: Int = 8
-
-    @Option(help: "int8: threads running the fp32 calibration passes (statistics do not depend on it).")
-    var threads: Int = 1
+    @OptionGroup var quantization: QuantizeOptions
 
     @Option(name: .shortAndLong, help: "Where to write the .cnx model.")
     var output: String
 
     func validate() throws {
-        if precision == .fp32 {
-            guard calibration == nil, calibrationLimit == nil, method == Self.defaultMethod else {
-                throw ValidationError("--calibration, --calibration-limit and --method need --precision int8")
-            }
-        } else {
-            if foldGRN { throw ValidationError("--fold-grn is fp32 only") }
-            do { _ = try CalibrationSpec(parsing: method) } catch let error as CalibrationError { throw ValidationError("--method: \(error)") }
-            if let calibrationLimit, calibrationLimit < 1 { throw ValidationError("--calibration-limit must be at least 1") }
-            if weightBits != 7 && weightBits != 8 { throw ValidationError("--weight-bits must be 7 or 8") }
-        }
-        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+        if quantization.precision == .int8, foldGRN { throw ValidationError("--fold-grn is fp32 only") }
     }
 
     func run() throws {
@@ -88,8 +52,8 @@ struct CompileCommand: ParsableCommand {
             var graph = try Compiler.compile(w, height: size.height, width: size.width,
                                              options: CompilerOptions(foldNormAffines: !noFold, foldGRN: foldGRN, verifyEachPass: true))
             var note = weights == nil ? ", synthetic weights" : ""
-            if precision == .int8 {
-                let (quantized, summary) = try quantize(graph)
+            if quantization.precision == .int8 {
+                let (quantized, summary) = try quantization.quantize(graph)
                 graph = quantized
                 note += ", int8 (\(summary))"
             }

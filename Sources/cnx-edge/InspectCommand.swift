@@ -8,7 +8,9 @@ struct InspectCommand: ParsableCommand {
         abstract: "List a model's ops: shapes, MACs, weight bytes, kernel; totals and arena size.",
         discussion: """
             Give a compiled .cnx file, or --weights to compile in memory and show the graph after \
-            any pass (--after lower, fold-depthwise-norm, fold-downsample-norm, fold-head-norm, fold-grn, verify).
+            any pass (--after lower, fold-depthwise-norm, fold-downsample-norm, fold-head-norm, fold-grn, verify); \
+            with --precision int8 (calibrating as compile does) also after the quantizer's passes \
+            (fold-grn-int8, int8-blocks, int8-downsamples, weight-only-int8; the last one by default).
             """
     )
 
@@ -24,8 +26,10 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Input size when compiling, H or HxW, multiples of 32.")
     var size: InputSize = InputSize(height: 224, width: 224)
 
-    @Option(help: "Show the graph after this pass (with --weights).")
-    var after: String = "verify"
+    @Option(help: "Show the graph after this pass (with --weights; default: the last that runs).")
+    var after: String?
+
+    @OptionGroup var quantization: QuantizeOptions
 
     @Flag(help: "Keep the LayerNorm affines unfolded (with --weights).")
     var noFold = false
@@ -43,6 +47,10 @@ struct InspectCommand: ParsableCommand {
         }
         #endif
         guard (path == nil) != (weights == nil) else { throw ValidationError("give either MODEL.cnx or --weights FILE") }
+        if path != nil, after != nil || quantization.precision == .int8 {
+            throw ValidationError("--after and --precision apply to --weights (a .cnx file holds the final graph)")
+        }
+        if quantization.precision == .int8, foldGRN { throw ValidationError("--fold-grn is fp32 only") }
     }
 
     func run() throws {
@@ -54,13 +62,19 @@ struct InspectCommand: ParsableCommand {
                 return
             }
             let w = try WeightLoader.load(path: weights!, expected: model.size)
-            var shown: Graph?
-            _ = try Compiler.compile(w, height: size.height, width: size.width,
-                                     options: CompilerOptions(foldNormAffines: !noFold, foldGRN: foldGRN, verifyEachPass: true)) { name, g in
-                if name == after { shown = g }
+            var passes: [(name: String, graph: Graph)] = []
+            let graph = try Compiler.compile(w, height: size.height, width: size.width,
+                                             options: CompilerOptions(foldNormAffines: !noFold, foldGRN: foldGRN, verifyEachPass: true)) { name, g in
+                passes.append((name, g))
             }
-            guard let shown else { throw ValidationError("no pass named '\(after)' ran") }
-            print("\(w.config) \(size) after \(after): \(shown.ops.count) ops")
+            if quantization.precision == .int8 {
+                _ = try quantization.quantize(graph) { name, g in passes.append((name, g)) }
+            }
+            let name = after ?? passes.last!.name
+            guard let shown = passes.last(where: { $0.name == name })?.graph else {
+                throw ValidationError("no pass named '\(name)' ran; these did: \(passes.map(\.name).joined(separator: ", "))")
+            }
+            print("\(w.config) \(size) after \(name): \(shown.ops.count) ops")
             Self.table(shown, backend.makeBackend())
         }
     }
@@ -68,7 +82,7 @@ struct InspectCommand: ParsableCommand {
     /// One row per op, with the backend and kernel that run it and why, then the totals and the arena the memory plan needs.
     static func table(_ g: Graph, _ backend: any Backend) {
         func row(_ cells: [String]) -> String {
-            let widths = [-4, 16, 16, 16, -11, -10, 0]
+            let widths = [-4, 18, 16, 16, -11, -10, 0]
             return zip(cells, widths).map { cell, w in
                 let pad = String(repeating: " ", count: max(0, abs(w) - cell.count))
                 return w < 0 ? pad + cell : cell + pad

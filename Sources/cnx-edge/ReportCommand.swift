@@ -211,7 +211,7 @@ struct ReportCommand: ParsableCommand {
             entries.append(entry)
         }
 
-        let defaultMethod = entries.first { $0.method == CompileCommand.defaultMethod }?.method ?? entries[0].method
+        let defaultMethod = entries.first { $0.method == QuantizeOptions.defaultMethod }?.method ?? entries[0].method
         let defaultEntry = entries.first { $0.method == defaultMethod }!
         var latencyBackend = backendName
         if int8BackendNames != [backendName] { latencyBackend += " (int8: \(int8BackendNames.sorted().joined(separator: ", ")))" }

@@ -4,7 +4,7 @@ import Testing
 import _CNXEdgeTestSupport
 
 extension CLITests {
-    /// `compile`'s default `--method` (CompileCommand.defaultMethod in the executable).
+    /// `compile`'s default `--method` (QuantizeOptions.defaultMethod in the executable).
     static let defaultMethod = "minmax"
 
     @Test("compile --precision int8 on 3 images → inspect shows uint8 quantization → run --compiled on every backend")
@@ -63,5 +63,45 @@ extension CLITests {
         #expect(synthetic.stdout.contains("synthetic weights, int8 (\(CLITests.defaultMethod), 2 calibration images, "), "\(synthetic.stdout)")
         let missing = try Self.run(["compile", "--precision", "int8", "--size", "64", "--calibration", "/nonexistent/images", "-o", "/tmp/never.cnx"])
         #expect(missing.status == 4 && missing.stderr.hasPrefix("cnx-edge: error: calibration:"), "\(missing.stderr)")
+    }
+}
+
+extension CLITests {
+    @Test("inspect --precision int8 --after a quantizer pass shows the graph between passes; --isa names an ISA this CPU runs")
+    func inspectQuantizerPasses() throws {
+        let weights = ReferenceFiles.reference("trained/convnextv2_atto_exemplar.safetensors")
+        let images = ReferenceFiles.shared.appendingPathComponent("images").path
+        func inspect(_ after: String) throws -> String {
+            let r = try Self.run(["inspect", "--weights", weights, "--precision", "int8", "--calibration", images,
+                                  "--calibration-limit", "2", "--after", after, "--backend", "swift"])
+            #expect(r.status == 0, "\(after): \(r.stderr)")
+            return r.stdout
+        }
+        // After fold-grn-int8: float ops, GRNs folded (grnPointwise), nothing int8 yet.
+        let folded = try inspect("fold-grn-int8")
+        #expect(folded.contains("grnPointwise") && !folded.contains("qu8"), "\(folded)")
+        // After int8-blocks: the blocks' ops are int8, downsamples and the head still float32 weights.
+        let blocks = try inspect("int8-blocks")
+        #expect(blocks.contains("qu8PointwiseGELU") && blocks.contains("qu8GRNPointwise") && !blocks.contains("qu8Downsample"), "\(blocks)")
+        #expect(!blocks.contains("-w8__swift"), "weight-only int8 comes last: \(blocks)")
+        // After weight-only-int8 (the last): the head keeps int8 weights.
+        let last = try inspect("weight-only-int8")
+        #expect(last.contains("qu8Downsample") && last.contains("f32-pwconv-none-w8__swift"), "\(last)")
+        let bad = try Self.run(["inspect", "--weights", weights, "--after", "int8-blocks"])
+        #expect(bad.status == 64 && bad.stderr.contains("these did: lower"), "\(bad.stderr)")
+
+        // --isa: the portable scalar kernels always run; an ISA of the other architecture never does.
+        let image = ReferenceFiles.shared.appendingPathComponent("eval-images/n01494475_hammerhead.JPEG").path
+        #if Native
+        let scalar = try Self.run(["run", "--weights", ReferenceFiles.reference("convnextv2_atto.safetensors"), "--isa", "scalar", "--top", "1", image])
+        #expect(scalar.status == 0, "\(scalar.stderr)")
+        #if arch(x86_64)
+        let foreign = "neon"
+        #else
+        let foreign = "avx2"
+        #endif
+        let refused = try Self.run(["run", "--weights", ReferenceFiles.reference("convnextv2_atto.safetensors"), "--isa", foreign, image])
+        #expect(refused.status == 64 && refused.stderr.contains("not run by this CPU"), "\(refused.stderr)")
+        #endif
     }
 }

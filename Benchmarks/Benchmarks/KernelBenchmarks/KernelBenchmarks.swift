@@ -7,5 +7,6 @@ let benchmarks: @Sendable () -> Void = {
     registerPointwiseBenchmarks()
     registerDepthwiseBenchmarks()
     registerNormalizationBenchmarks()
-    registerGRNRequantizeBenchmarks()
+    registerQS8GRNRequantizeBenchmarks()
+    registerQU8PWConvBenchmarks()
 }
