@@ -6,11 +6,12 @@ import Foundation
 public struct OpSQNR: Sendable, Codable, Equatable {
     /// Position in the graph.
     public var op: Int
-    /// The op's kind (`pointwiseGELU`, ...).
+    /// The int8 graph's op kind (`qu8PointwiseGELU`, `pointwiseGELU`, ...).
     public var kind: String
     /// Its main output tensor's name.
     public var tensor: String
-    /// Whether the int8 graph runs this op in int8.
+    /// Whether the int8 graph runs this op in int8 (``FusedOp/precision``; a `qu8Downsample`, float
+    /// in and out, counts: its convolution is int8).
     public var int8: Bool
     /// `10·log10(Σ fp32² / Σ (fp32 − int8)²)` over every element of every image, in dB.
     public var decibels: Double
@@ -73,8 +74,7 @@ public enum QuantizationAnalysis {
         }
         return (0..<ops).map { i in
             let op = int8.graph.ops[i]
-            let isInt8 = (op.inputs + op.outputs).contains { int8.graph[$0].dataType == .uint8 }
-            return OpSQNR(op: matched[i]!, kind: op.kind, tensor: int8.graph[output(op)].name, int8: isInt8,
+            return OpSQNR(op: matched[i]!, kind: op.kind, tensor: int8.graph[output(op)].name, int8: op.precision == .int8,
                           decibels: decibels(signal: signal[i], noise: noise[i]))
         }
     }
