@@ -73,7 +73,8 @@ struct BenchCommand: ParsableCommand {
             }
             let stats = LatencyStatistics(samples: samples)
             let report = BenchReport(
-                model: model.description, weights: source, backend: execution.backend.rawValue, precision: "fp32",
+                model: model.description, weights: source, backend: execution.backend.rawValue,
+                precision: compiled.graph.ops.contains { $0.precision == .int8 } ? "int8" : "fp32",
                 height: inputSize.height, width: inputSize.width, threads: execution.threads,
                 iterations: iterations, warmup: warmup,
                 gmac: Double(model.macs(inputSize.height, inputSize.width)) / 1e9,

@@ -40,6 +40,9 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Backend whose kernels to show: native (when built with the Native trait) or swift.")
     var backend: BackendChoice = .defaultChoice
 
+    @Option(help: "The native kernels' instruction set to show (default: the best this CPU runs).")
+    var isa: KernelISA?
+
     func validate() throws {
         #if !Native
         if backend == .native {
@@ -51,12 +54,17 @@ struct InspectCommand: ParsableCommand {
             throw ValidationError("--after and --precision apply to --weights (a .cnx file holds the final graph)")
         }
         if quantization.precision == .int8, foldGRN { throw ValidationError("--fold-grn is fp32 only") }
+        #if Native
+        if let isa, backend == .native, !NativeBackend.canRun(isa) {
+            throw ValidationError("instruction set \(isa): not run by this CPU or build (runs: \(NativeBackend.runnableISAs.map(\.rawValue).joined(separator: ", ")))")
+        }
+        #endif
     }
 
     func run() throws {
         try reportingErrors {
             if let path {
-                let compiled = try CompiledModel(contentsOf: path, backend: backend.makeBackend())
+                let compiled = try CompiledModel(contentsOf: path, backend: backend.makeBackend(ExecutionOptions(isa: isa)))
                 print("\(path): input \(compiled.graph.inputHeight)x\(compiled.graph.inputWidth), \(compiled.graph.ops.count) ops")
                 Self.table(compiled.graph, compiled.backend)
                 return
@@ -75,7 +83,7 @@ struct InspectCommand: ParsableCommand {
                 throw ValidationError("no pass named '\(name)' ran; these did: \(passes.map(\.name).joined(separator: ", "))")
             }
             print("\(w.config) \(size) after \(name): \(shown.ops.count) ops")
-            Self.table(shown, backend.makeBackend())
+            Self.table(shown, backend.makeBackend(ExecutionOptions(isa: isa)))
         }
     }
 

@@ -44,6 +44,7 @@ extension CLITests {
         }
         let b = try Self.run(["bench", "--compiled", model, "--backend", "swift", "--iterations", "2", "--warmup", "1"])
         #expect(b.status == 0, "\(b.stderr)")
+        #expect(b.stdout.contains(", int8, swift backend"), "bench names the model's precision: \(b.stdout)")
     }
 
     @Test("compile: a bad --method, --calibration-limit 0, int8 options on fp32, --fold-grn on int8 are usage errors")
