@@ -59,6 +59,7 @@ struct OpHarnessTests {
             case let .qu8GRNPointwise(p):
                 let sqnr = Self.sqnr(out[p.output]!.floats, reference[p.output]!)
                 #expect(sqnr >= 35, "\(label): \(sqnr) dB against float64 GRN + 1x1")
+                if first?.name == backend.name { print("op harness \(c): \(sqnr) dB against float64 GRN + 1x1") }
             case let .qu8DepthwiseConvLN(p):
                 let q = g[p.output].quantization!, codes = out[p.output]!.bytes
                 let expected = reference[p.output]!.map { UInt8(min(max(($0 / Double(q.scale)).rounded() + Double(q.zeroPoint), 0), 255)) }
