@@ -12,7 +12,7 @@ let package = Package(
     traits: [
         .trait(
             name: "Native",
-            description: "The native backend: XNNPACK and cnx-edge's C kernels (Debian libxnnpack-dev, libpthreadpool-dev, libcpuinfo-dev)."
+            description: "The native backend: cnx-edge's C kernels, threaded with pthreadpool, chosen per ISA with cpuinfo (Debian libpthreadpool-dev, libcpuinfo-dev; libxnnpack-dev is linked, but no XNNPACK operator runs yet)."
         ),
         .default(enabledTraits: ["Native"]),
     ],

@@ -6,9 +6,9 @@ set -euo pipefail
 packages=(
   libturbojpeg0-dev   # JPEG decoding (TurboJPEG API)
   libpng-dev          # PNG decoding
-  libxnnpack-dev      # native backend (package trait "Native", on by default)
-  libpthreadpool-dev  #   its thread pool
-  libcpuinfo-dev      #   CPU feature detection for kernel selection
+  libxnnpack-dev      # linked by the native backend (trait "Native", on by default); no XNNPACK operator runs yet
+  libpthreadpool-dev  # the native kernels' thread pool
+  libcpuinfo-dev      # CPU feature detection for kernel selection
 )
 
 missing=()

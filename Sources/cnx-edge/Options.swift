@@ -83,7 +83,7 @@ final class CompiledModelCache {
 
 /// `--backend`: which implementation runs the ops.
 enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
-    /// XNNPACK and cnx-edge's C kernels, chosen from the CPU's features (package trait `Native`).
+    /// cnx-edge's C kernels, chosen from the CPU's features (package trait `Native`).
     case native
     /// Pure Swift with SIMD types; no C library.
     case swift
