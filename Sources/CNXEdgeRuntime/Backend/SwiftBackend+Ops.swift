@@ -11,17 +11,19 @@ extension SwiftBackend {
     }
 
     /// Depthwise 7x7 + LayerNorm into `output` (float32): one parallel round, each worker
-    /// normalising the pixels of the rows it convolved, then `finish` on them (the int8 op quantizes).
+    /// normalising the pixels of the rows it convolved, then `finish` on them (the int8 op
+    /// quantizes). `finish` is not optional: an optional closure parameter escapes, and its context
+    /// would be allocated on every call.
     func depthwiseConvLN(_ p: DepthwiseConvLNParameters, _ weights: PackedDepthwiseWeights, _ norm: NormVectors,
                          _ buffers: ExecutionBuffers, output out: UnsafeMutablePointer<Float>? = nil,
-                         finish: ((Range<Int>) -> Void)? = nil) {
+                         finish: (Range<Int>) -> Void = { _ in }) {
         let x = nhwc(p.input), input = buffers.float(p.input), out = out ?? buffers.float(p.output)
         let gamma = UnsafePointer(norm.gamma.base), beta = UnsafePointer(norm.beta.base), eps = norm.epsilon
         runner.forEachChunk(x.h) { rows in
             f32DWConv7x7(input: input, height: x.h, width: x.w, weights: weights, outputRows: rows, output: out)
             let pixels = (rows.lowerBound * x.w)..<(rows.upperBound * x.w)
             f32LayerNorm(input: out, rows: pixels, channels: x.c, gamma: gamma, beta: beta, eps: eps, output: out)
-            finish?(pixels)
+            finish(pixels)
         }
     }
 
