@@ -54,11 +54,7 @@ struct InspectCommand: ParsableCommand {
             throw ValidationError("--after and --precision apply to --weights (a .cnx file holds the final graph)")
         }
         if quantization.precision == .int8, foldGRN { throw ValidationError("--fold-grn is fp32 only") }
-        #if Native
-        if let isa, backend == .native, !NativeBackend.canRun(isa) {
-            throw ValidationError("instruction set \(isa): not run by this CPU or build (runs: \(NativeBackend.runnableISAs.map(\.rawValue).joined(separator: ", ")))")
-        }
-        #endif
+        try backend.validate(isa: isa)
     }
 
     func run() throws {

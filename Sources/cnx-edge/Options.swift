@@ -132,9 +132,7 @@ struct ExecutionOptionGroup: ParsableArguments {
             throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift")
         }
         #else
-        if let isa = try requestedISA(), backend == .native, !NativeBackend.canRun(isa) {
-            throw ValidationError("instruction set \(isa): not run by this CPU or build (runs: \(NativeBackend.runnableISAs.map(\.rawValue).joined(separator: ", ")))")
-        }
+        try backend.validate(isa: requestedISA())
         #endif
     }
 
@@ -145,6 +143,15 @@ struct ExecutionOptionGroup: ParsableArguments {
 }
 
 extension BackendChoice {
+    /// Refuses `isa` for the native backend where this CPU or build does not run it.
+    func validate(isa: KernelISA?) throws {
+        #if Native
+        if let isa, self == .native, !NativeBackend.canRun(isa) {
+            throw ValidationError("instruction set \(isa): not run by this CPU or build (runs: \(NativeBackend.runnableISAs.map(\.rawValue).joined(separator: ", ")))")
+        }
+        #endif
+    }
+
     /// A new, unprepared backend of this kind; `validate()` of the option group that parsed it
     /// refuses `native` in a build without the Native trait.
     func makeBackend(_ options: ExecutionOptions = .init()) -> any Backend {

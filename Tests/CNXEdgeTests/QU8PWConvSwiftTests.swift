@@ -26,10 +26,7 @@ struct QU8PWConvSwiftTests {
         return acc
     }
 
-    static func requantize(_ y: Float, _ zp: Int32) -> UInt8 {
-        let r = min(max(y.rounded(.toNearestOrEven), -32768), 32767)
-        return UInt8(clamping: Int32(r) + zp)
-    }
+    static func requantize(_ y: Float, _ zp: Int32) -> UInt8 { ReferenceOps.requantize(y, zp) }
 
     static func check(m: Int, n: Int, k: Int, padding: Int = 0, weightRange: ClosedRange<Int32> = -128...127,
                       inputRange: ClosedRange<UInt8> = 0...255, rows: Range<Int>? = nil, seed: UInt64) {

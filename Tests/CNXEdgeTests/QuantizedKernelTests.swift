@@ -26,12 +26,8 @@ struct QuantizedKernelTests {
         (cnx_qu8_epilogue_u8_table, cnx_qkernel_qu8_pwconv_u8_table),
     ]
 
-    /// `clamp(round-half-even(y) + zp, 0, 255)`; NaN gives 0.
-    static func requantize(_ y: Float, _ zp: Int32) -> UInt8 {
-        if y.isNaN { return 0 }
-        let r = min(max(y.rounded(.toNearestOrEven), -32768), 32767)
-        return UInt8(clamping: Int32(r) + zp)
-    }
+    /// ``ReferenceOps/requantize(_:_:)``: `clamp(round-half-even(y) + zp, 0, 255)`; NaN gives 0.
+    static func requantize(_ y: Float, _ zp: Int32) -> UInt8 { ReferenceOps.requantize(y, zp) }
 
     /// A packed int8 layer and data for `m` rows of `inputStride` bytes.
     final class Case: @unchecked Sendable {

@@ -28,31 +28,10 @@ extension ReferenceOps {
         t.map { g.constants[$0]!.map(Double.init) } ?? [Double](repeating: value, count: c)
     }
 
-    /// LayerNorm over the last axis of `[rows, c]` in double, biased variance.
+    /// LayerNorm `n` (its affine from `g`, ones and zeros where folded away) over `[rows, c]` in double.
     static func layerNorm(_ x: [Double], rows: Int, c: Int, _ g: Graph, _ n: LayerNormAffine) -> [Double] {
-        let gamma = vector(g, n.gamma, c, default: 1), beta = vector(g, n.beta, c, default: 0)
-        var out = [Double](repeating: 0, count: rows * c)
-        for r in 0..<rows {
-            let row = x[(r * c)..<((r + 1) * c)]
-            let mean = row.reduce(0, +) / Double(c)
-            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(c)
-            let inv = 1 / (variance + Double(n.epsilon)).squareRoot()
-            for i in 0..<c { out[r * c + i] = (x[r * c + i] - mean) * inv * gamma[i] + beta[i] }
-        }
-        return out
-    }
-
-    /// `bias[n] + Σ_k x[r, k] · w[n, k]` for every row.
-    static func linear(_ x: [Double], rows: Int, k: Int, _ w: [Double], _ bias: [Double], n: Int) -> [Double] {
-        var out = [Double](repeating: 0, count: rows * n)
-        for r in 0..<rows {
-            for j in 0..<n {
-                var acc = bias[j]
-                for i in 0..<k { acc += x[r * k + i] * w[j * k + i] }
-                out[r * n + j] = acc
-            }
-        }
-        return out
+        layerNorm(x, rows: rows, channels: c, gamma: vector(g, n.gamma, c, default: 1), beta: vector(g, n.beta, c, default: 0),
+                  eps: Double(n.epsilon))
     }
 
     /// GRN's scale `1 + γ_c · √s_c / (mean √s + 1e-6)` in double.
@@ -75,23 +54,8 @@ extension ReferenceOps {
     /// Depthwise 7x7 (zero padding 3) + LayerNorm of NHWC `x`.
     static func depthwiseLN(_ one: OneOpGraph, _ p: DepthwiseConvLNParameters) -> [Double] {
         let g = one.graph, s = g[p.input].shape, (h, w, c) = (s[1], s[2], s[3])
-        let x = real(one, p.input), wt = realWeights(g, p.weight, p.weightStorage), b = vector(g, p.bias, c, default: 0)
-        var conv = [Double](repeating: 0, count: h * w * c)
-        for y in 0..<h {
-            for xx in 0..<w {
-                for ch in 0..<c {
-                    var acc = b[ch]
-                    for ky in 0..<7 {
-                        for kx in 0..<7 {
-                            let iy = y + ky - 3, ix = xx + kx - 3
-                            guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                            acc += x[(iy * w + ix) * c + ch] * wt[ch * 49 + ky * 7 + kx]
-                        }
-                    }
-                    conv[(y * w + xx) * c + ch] = acc
-                }
-            }
-        }
+        let conv = depthwise7x7(real(one, p.input), height: h, width: w, channels: c, weights: realWeights(g, p.weight, p.weightStorage),
+                                bias: vector(g, p.bias, c, default: 0))
         return layerNorm(conv, rows: h * w, c: c, g, p.norm)
     }
 

@@ -18,16 +18,24 @@ public enum ReferenceOps {
         input: [Float], rows: Int, inputChannels k: Int, weights: [Float], bias: [Float], outputChannels n: Int,
         epilogue: PointwiseEpilogue, residual: [Float]? = nil
     ) -> [Double] {
+        var out = linear(input.map(Double.init), rows: rows, k: k, weights.map(Double.init), bias.map(Double.init), n: n)
+        for i in out.indices {
+            switch epilogue {
+            case .none: break
+            case .gelu: out[i] = gelu(out[i])
+            case .residual: out[i] += Double(residual![i])
+            }
+        }
+        return out
+    }
+
+    /// `bias[n] + Σ_k x[r, k] · w[n, k]` for every row of `x` (`[rows, k]`), in double.
+    public static func linear(_ x: [Double], rows: Int, k: Int, _ w: [Double], _ bias: [Double], n: Int) -> [Double] {
         var out = [Double](repeating: 0, count: rows * n)
         for r in 0..<rows {
             for j in 0..<n {
-                var acc = Double(bias[j])
-                for kk in 0..<k { acc += Double(input[r * k + kk]) * Double(weights[j * k + kk]) }
-                switch epilogue {
-                case .none: break
-                case .gelu: acc = gelu(acc)
-                case .residual: acc += Double(residual![r * n + j])
-                }
+                var acc = bias[j]
+                for i in 0..<k { acc += x[r * k + i] * w[j * k + i] }
                 out[r * n + j] = acc
             }
         }
@@ -38,16 +46,23 @@ public enum ReferenceOps {
     public static func depthwise7x7(
         input: [Float], height: Int, width: Int, channels c: Int, weights: [Float], bias: [Float]
     ) -> [Double] {
+        depthwise7x7(input.map(Double.init), height: height, width: width, channels: c, weights: weights.map(Double.init),
+                     bias: bias.map(Double.init))
+    }
+
+    /// ``depthwise7x7(input:height:width:channels:weights:bias:)`` on values already in double.
+    public static func depthwise7x7(_ input: [Double], height: Int, width: Int, channels c: Int, weights: [Double],
+                                    bias: [Double]) -> [Double] {
         var out = [Double](repeating: 0, count: height * width * c)
         for y in 0..<height {
             for x in 0..<width {
                 for ch in 0..<c {
-                    var acc = Double(bias[ch])
+                    var acc = bias[ch]
                     for ky in 0..<7 {
                         for kx in 0..<7 {
                             let iy = y + ky - 3, ix = x + kx - 3
                             guard iy >= 0, iy < height, ix >= 0, ix < width else { continue }
-                            acc += Double(input[(iy * width + ix) * c + ch]) * Double(weights[ch * 49 + ky * 7 + kx])
+                            acc += input[(iy * width + ix) * c + ch] * weights[ch * 49 + ky * 7 + kx]
                         }
                     }
                     out[(y * width + x) * c + ch] = acc
@@ -61,13 +76,19 @@ public enum ReferenceOps {
     public static func layerNorm(
         input: [Float], rows: Int, channels c: Int, gamma: [Float], beta: [Float], eps: Float
     ) -> [Double] {
+        layerNorm(input.map(Double.init), rows: rows, channels: c, gamma: gamma.map(Double.init), beta: beta.map(Double.init),
+                  eps: Double(eps))
+    }
+
+    /// ``layerNorm(input:rows:channels:gamma:beta:eps:)`` on values already in double.
+    public static func layerNorm(_ input: [Double], rows: Int, channels c: Int, gamma: [Double], beta: [Double], eps: Double) -> [Double] {
         var out = [Double](repeating: 0, count: rows * c)
         for r in 0..<rows {
-            let x = (0..<c).map { Double(input[r * c + $0]) }
+            let x = input[(r * c)..<((r + 1) * c)]
             let mean = x.reduce(0, +) / Double(c)
             let variance = x.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(c)
-            let inv = 1 / (variance + Double(eps)).squareRoot()
-            for i in 0..<c { out[r * c + i] = (x[i] - mean) * inv * Double(gamma[i]) + Double(beta[i]) }
+            let inv = 1 / (variance + eps).squareRoot()
+            for i in 0..<c { out[r * c + i] = (input[r * c + i] - mean) * inv * gamma[i] + beta[i] }
         }
         return out
     }

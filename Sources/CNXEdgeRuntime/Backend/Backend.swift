@@ -59,3 +59,24 @@ public struct ExecutionBuffers {
         arena + plan.scratchOffsets[index]
     }
 }
+
+/// A backend that keeps the graph it prepared: the per-op helpers both backends' op functions use.
+protocol PreparedGraphBackend: AnyObject {
+    /// The graph of the last ``Backend/prepare(_:)``.
+    var graph: Graph? { get }
+}
+
+extension PreparedGraphBackend {
+    /// `(h, w, c)` of NHWC activation `t`.
+    func nhwc(_ t: TensorID) -> (h: Int, w: Int, c: Int) {
+        let s = graph![t].shape
+        return (s[1], s[2], s[3])
+    }
+
+    /// Copies the residual into the output unless they share storage (the op then accumulates in place).
+    func copyResidual(_ residual: TensorID?, to output: TensorID, _ buffers: ExecutionBuffers) {
+        guard let residual else { return }
+        let r = buffers.float(residual), out = buffers.float(output)
+        if r != out { out.update(from: r, count: graph![output].elementCount) }
+    }
+}

@@ -24,19 +24,6 @@ extension NativeBackend {
         }
     }
 
-    /// `(h, w, c)` of NHWC activation `t`.
-    func nhwc(_ t: TensorID) -> (h: Int, w: Int, c: Int) {
-        let s = graph![t].shape
-        return (s[1], s[2], s[3])
-    }
-
-    /// Copies the residual into the output unless they share storage (the op then accumulates in place).
-    func copyResidual(_ residual: TensorID?, to output: TensorID, _ buffers: ExecutionBuffers) {
-        guard let residual else { return }
-        let r = buffers.float(residual), out = buffers.float(output)
-        if r != out { out.update(from: r, count: graph![output].elementCount) }
-    }
-
     /// The float 1x1 GEMM (`f32-pwconv`) on the pool; weight-only int8 weights where `w` has steps.
     func pwconv(_ input: UnsafePointer<Float>, rows: Int, _ w: Pointwise, _ epilogue: cnx_epilogue,
                 _ residual: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>) {

@@ -16,7 +16,7 @@ import CCNXKernels
 /// whatever tile covers it, and GRN's sums are taken over fixed pixel blocks added in block order.
 ///
 /// Not safe to run from two threads at once; one instance per ``CompiledModel``.
-public final class NativeBackend: Backend, @unchecked Sendable {
+public final class NativeBackend: Backend, PreparedGraphBackend, @unchecked Sendable {
     /// `native`.
     public let name = "native"
     /// The instruction set every kernel runs on: ``ExecutionOptions/isa`` where this CPU and

@@ -21,19 +21,6 @@ extension SwiftBackend {
         }
     }
 
-    /// `(h, w, c)` of NHWC activation `t`.
-    func nhwc(_ t: TensorID) -> (h: Int, w: Int, c: Int) {
-        let s = graph![t].shape
-        return (s[1], s[2], s[3])
-    }
-
-    /// Copies the residual into the output unless they share storage (the op then accumulates in place).
-    func copyResidual(_ residual: TensorID?, to output: TensorID, _ buffers: ExecutionBuffers) {
-        guard let residual else { return }
-        let r = buffers.float(residual), out = buffers.float(output)
-        if r != out { out.update(from: r, count: graph![output].elementCount) }
-    }
-
     func gemm(_ a: UnsafePointer<Float>, rows: Int, _ w: PackedPointwiseWeights, _ epilogue: PointwiseEpilogue,
               _ residual: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>) {
         // Chunks on whole row tiles, so only the last chunk can have a partial (redundant) tile.

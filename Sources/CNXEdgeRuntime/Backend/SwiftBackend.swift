@@ -3,7 +3,7 @@
 /// the same way whatever range it is handed; GRN's sums run in one fixed order).
 ///
 /// Not safe to run from two threads at once; one instance per ``CompiledModel``.
-public final class SwiftBackend: Backend, @unchecked Sendable {
+public final class SwiftBackend: Backend, PreparedGraphBackend, @unchecked Sendable {
     /// `swift`, the suffix of its kernels' names.
     public let name = "swift"
     let runner: ParallelRunner
