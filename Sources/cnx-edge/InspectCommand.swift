@@ -37,16 +37,16 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Fold each GRN into the following 1x1 convolution (measured no faster on Atto; off by default).")
     var foldGRN = false
 
-    @Option(help: "Backend whose kernels to show: native (when built with the Native trait) or swift.")
-    var backend: BackendChoice = .defaultChoice
+    @Option(help: "Execution providers whose placement and kernels to show: auto (the placement stored by 'cnx-edge tune', else the default table), native, xnnpack or swift.")
+    var backend: BackendChoice = .auto
 
     @Option(help: "The native kernels' instruction set to show (default: the best this CPU runs).")
     var isa: KernelISA?
 
     func validate() throws {
         #if !Native
-        if backend == .native {
-            throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift")
+        if backend == .native || backend == .xnnpack {
+            throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift or auto")
         }
         #endif
         guard (path == nil) != (weights == nil) else { throw ValidationError("give either MODEL.cnx or --weights FILE") }
@@ -60,7 +60,8 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if let path {
-                let compiled = try CompiledModel(contentsOf: path, backend: backend.makeBackend(ExecutionOptions(isa: isa)))
+                let options = ExecutionOptions(threads: quantization.threads, isa: isa)  // --threads picks the stored placement for that count
+                let compiled = try CompiledModel(contentsOf: path, backend: backend.makeBackend(options, stored: backend.storedPlacement(beside: path, options)))
                 print("\(path): input \(compiled.graph.inputHeight)x\(compiled.graph.inputWidth), \(compiled.graph.ops.count) ops")
                 Self.table(compiled.graph, compiled.backend)
                 return
@@ -79,7 +80,9 @@ struct InspectCommand: ParsableCommand {
                 throw ValidationError("no pass named '\(name)' ran; these did: \(passes.map(\.name).joined(separator: ", "))")
             }
             print("\(w.config) \(size) after \(name): \(shown.ops.count) ops")
-            Self.table(shown, backend.makeBackend(ExecutionOptions(isa: isa)))
+            let shownBackend = backend.makeBackend(ExecutionOptions(threads: quantization.threads, isa: isa))
+            try shownBackend.prepare(shown)
+            Self.table(shown, shownBackend)
         }
     }
 
@@ -96,14 +99,23 @@ struct InspectCommand: ParsableCommand {
             let dims = g[t].shape.map(String.init).joined(separator: "x")
             return g[t].dataType == .float32 ? dims : "\(dims) \(typeName(g[t].dataType))"
         }
-        print(row(["#", "op", "input", "output", "MACs", "weight B", "backend: kernel (why)"]))
+        let placed = backend as? PlacedBackend
+        print(row(["#", "op", "input", "output", "MACs", "weight B",
+                   placed == nil ? "backend: kernel (why)" : "provider (placed by): kernel (why)"]))
         var bytes = 0
         for (i, op) in g.ops.enumerated() {
             let w = op.weightBytes(in: g)
             bytes += w
-            print(row(["\(i)", op.kind, shape(op.inputs[0]), shape(op.outputs[0]), "\(op.macs(in: g))", "\(w)",
-                       "\(backend.name): \(backend.kernelName(for: op)) (\(backend.selectionReason(for: op)))"]))
+            var runs = "\(backend.name): \(backend.kernelName(for: op)) (\(backend.selectionReason(for: op)))"
+            if let placed {
+                runs = "\(placed.placementDescription(op: i)): \(backend.kernelName(for: op)) (\(backend.selectionReason(for: op)))"
+                if placed.placement?.providers[i] != .xnnpack, let why = PlacedBackend.unsupportedReason(.xnnpack, op) {
+                    runs += "; not on xnnpack: \(why)"
+                }
+            }
+            print(row(["\(i)", op.kind, shape(op.inputs[0]), shape(op.outputs[0]), "\(op.macs(in: g))", "\(w)", runs]))
         }
+        if let note = placed?.placementNote { print("placement: \(note)") }
         let plan = MemoryPlanner.plan(g) { backend.scratchBytes(for: g.ops[$0], in: g) }
         quantizationTable(g)
         print("total: \(g.macs) MACs (\(String(format: "%.3f", Double(g.macs) / 1e9)) G), \(bytes) weight bytes (unpacked), arena \(plan.arenaBytes) bytes")

@@ -44,7 +44,7 @@ struct LoadedModel {
     let compiledModel: (_ height: Int, _ width: Int) throws -> CompiledModel
 
     static func compiled(_ path: String, _ execution: ExecutionOptionGroup) throws -> LoadedModel {
-        let model = try CompiledModel(contentsOf: path, backend: execution.makeBackend())
+        let model = try CompiledModel(contentsOf: path, backend: execution.makeBackend(stored: execution.storedPlacement(beside: path)))
         let g = model.graph
         return LoadedModel(predict: { input, _, _ in try model.predict(input) }, classes: g[g.output].elementCount,
                            description: "compiled \(path)", fixedSize: InputSize(height: g.inputHeight, width: g.inputWidth),
@@ -81,14 +81,19 @@ final class CompiledModelCache {
     }
 }
 
-/// `--backend`: which implementation runs the ops.
+/// `--backend`: which execution providers run the ops.
 enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
-    /// cnx-edge's C kernels, chosen from the CPU's features (package trait `Native`).
+    /// Each op on the provider of the placement stored beside a `.cnx` by `cnx-edge tune`, else of
+    /// the per-ISA default table.
+    case auto
+    /// cnx-edge's C kernels, chosen from the CPU's features (package trait `Native`), every op.
     case native
+    /// XNNPACK wherever it runs an op, our native kernels elsewhere (package trait `Native`).
+    case xnnpack
     /// Pure Swift with SIMD types; no C library.
     case swift
 
-    /// `native` where it was built in, else `swift`.
+    /// `native` where it was built in, else `swift`: what calibration and reports run on.
     static var defaultChoice: BackendChoice {
         #if Native
         .native
@@ -105,8 +110,13 @@ struct ExecutionOptionGroup: ParsableArguments {
     @Option(help: "Worker threads (results do not depend on it).")
     var threads: Int = 1
 
-    @Option(help: "Backend: native (cnx-edge's C kernels, when built with the Native trait) or swift.")
-    var backend: BackendChoice = .defaultChoice
+    @Option(help: """
+        Execution providers: auto (each op where the placement stored by 'cnx-edge tune' beside the .cnx, \
+        else the default table, puts it), native (cnx-edge's C kernels on every op), xnnpack (XNNPACK's \
+        operators wherever it has one, native elsewhere), swift (pure Swift, no C library). native and \
+        xnnpack need the Native trait.
+        """)
+    var backend: BackendChoice = .auto
 
     @Option(help: "The native kernels' instruction set: \(KernelISA.allCases.map(\.rawValue).joined(separator: ", ")) (default: $\(isaVariable), else the best this CPU runs).")
     var isa: KernelISA?
@@ -128,8 +138,8 @@ struct ExecutionOptionGroup: ParsableArguments {
     func validate() throws {
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
         #if !Native
-        if backend == .native {
-            throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift")
+        if backend == .native || backend == .xnnpack {
+            throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift or auto")
         }
         #else
         try backend.validate(isa: requestedISA())
@@ -138,15 +148,29 @@ struct ExecutionOptionGroup: ParsableArguments {
 
     var executionOptions: ExecutionOptions { ExecutionOptions(threads: threads, isa: try? requestedISA()) }
 
-    /// A new, unprepared backend of the chosen kind.
-    func makeBackend() -> any Backend { backend.makeBackend(executionOptions) }
+    /// With `--backend auto`, the placement `cnx-edge tune` stored beside `.cnx` file `path` for
+    /// this ISA and thread count, if any; a stored one that does not fit is reported on stderr.
+    func storedPlacement(beside path: String) -> Placement? { backend.storedPlacement(beside: path, executionOptions) }
+
+    /// A new, unprepared backend of the chosen kind; `auto` with `stored`, the placement stored
+    /// beside the model, where there is one.
+    func makeBackend(stored: Placement? = nil) -> any Backend { backend.makeBackend(executionOptions, stored: stored) }
 }
 
 extension BackendChoice {
+    /// For `auto`, the placement `cnx-edge tune` stored beside `.cnx` file `path` for `options`'
+    /// ISA and thread count, if any; a stored one that does not fit is reported on stderr.
+    func storedPlacement(beside path: String, _ options: ExecutionOptions) -> Placement? {
+        guard self == .auto else { return nil }
+        let (stored, note) = StoredPlacement.load(beside: path, isa: Tuner.isaName(options), threads: options.threads)
+        if let note { FileHandle.standardError.write(Data("note: \(note); default table used\n".utf8)) }
+        return stored?.placement
+    }
+
     /// Refuses `isa` for the native backend where this CPU or build does not run it.
     func validate(isa: KernelISA?) throws {
         #if Native
-        if let isa, self == .native, !NativeBackend.canRun(isa) {
+        if let isa, self != .swift, !NativeBackend.canRun(isa) {
             throw ValidationError("instruction set \(isa): not run by this CPU or build (runs: \(NativeBackend.runnableISAs.map(\.rawValue).joined(separator: ", ")))")
         }
         #endif
@@ -154,14 +178,18 @@ extension BackendChoice {
 
     /// A new, unprepared backend of this kind; `validate()` of the option group that parsed it
     /// refuses `native` in a build without the Native trait.
-    func makeBackend(_ options: ExecutionOptions = .init()) -> any Backend {
+    func makeBackend(_ options: ExecutionOptions = .init(), stored: Placement? = nil) -> any Backend {
         switch self {
+        case .auto:
+            return PlacedBackend(policy: stored.map { .fixed($0) } ?? .table, options: options)
         case .native:
             #if Native
             return NativeBackend(options: options)
             #else
             preconditionFailure("validate() refuses --backend native without the Native trait")
             #endif
+        case .xnnpack:
+            return PlacedBackend(policy: .prefer(.xnnpack), options: options)
         case .swift:
             return SwiftBackend(options: options)
         }

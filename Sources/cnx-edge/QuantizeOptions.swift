@@ -30,7 +30,7 @@ struct QuantizeOptions: ParsableArguments {
     @Option(help: "int8: weight bits, 8 (default) or 7 (±63).")
     var weightBits: Int = 8
 
-    @Option(help: "int8: threads running the fp32 calibration passes (statistics do not depend on it).")
+    @Option(help: "Threads: of the int8 calibration passes (statistics do not depend on it); inspect: whose stored placement to show.")
     var threads: Int = 1
 
     func validate() throws {

@@ -48,6 +48,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Worker threads for every model run (results do not depend on it).")
     var threads: Int = 1
 
+    @Option(help: "Execution providers every model runs on: native (default with the Native trait), xnnpack, auto or swift.")
+    var backend: BackendChoice = .defaultChoice
+
     @Option(help: "Latency: timed runs (after 5 warm-up runs).")
     var latencyRuns: Int = 50
 
@@ -71,19 +74,22 @@ struct ReportCommand: ParsableCommand {
         if let evalLimit, evalLimit < 1 { throw ValidationError("--eval-limit must be at least 1") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
         guard latencyRuns >= 1 else { throw ValidationError("--latency-runs must be at least 1") }
+        #if !Native
+        if backend == .native || backend == .xnnpack { throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift") }
+        #endif
     }
 
     func run() throws {
         try reportingErrors { try makeReport() }
     }
 
-    func makeBackend() -> any Backend { BackendChoice.defaultChoice.makeBackend(ExecutionOptions(threads: threads)) }
+    func makeBackend() -> any Backend { backend.makeBackend(ExecutionOptions(threads: threads)) }
 
-    /// An int8 model on the fastest backend, or on the swift one where that refuses the graph.
+    /// An int8 model on the chosen backend, or on the swift one where that refuses the graph.
     func int8Model(_ graph: Graph) throws -> CompiledModel {
         do { return try CompiledModel(graph: graph, backend: makeBackend()) } catch {
-            if BackendChoice.defaultChoice == .swift { throw error }
-            ProgressBar.note("  \(BackendChoice.defaultChoice) backend refused the int8 graph (\(error)); using swift")
+            if backend == .swift { throw error }
+            ProgressBar.note("  \(backend) backend refused the int8 graph (\(error)); using swift")
             return try CompiledModel(graph: graph, backend: BackendChoice.swift.makeBackend(ExecutionOptions(threads: threads)))
         }
     }

@@ -40,3 +40,27 @@ extension CLITests {
         #expect(bad.stderr.split(separator: "\n").count == 1)
     }
 }
+
+extension CLITests {
+    @Test("tune writes MODEL.cnx.placement; inspect and run --backend auto then use it; inspect says why XNNPACK cannot run an op")
+    func tune() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("atto.cnx").path
+        #expect(try Self.run(["compile", "--model", "atto", "--size", "64", "-o", model]).status == 0)
+        let t = try Self.run(["tune", model, "--runs", "3"])
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(t.stdout.contains("whole model") && t.stdout.contains("wrote \(model).placement"))
+        #expect(FileManager.default.fileExists(atPath: model + ".placement"))
+        let i = try Self.run(["inspect", model])
+        #expect(i.status == 0 && i.stdout.contains("(measured: "), "\(i.stdout)")
+        #if Native
+        #expect(i.stdout.contains("not on xnnpack: XNNPACK 2022 has no LayerNorm operator"))
+        #endif
+        // Tuned for one thread: two threads fall back to the table, and say so.
+        let two = try Self.run(["inspect", model, "--threads", "2"])
+        #expect(two.status == 0 && two.stdout.contains("(default table)") && two.stderr.contains("tuned for"))
+        let r = try Self.run(["bench", "--compiled", model, "--iterations", "1", "--warmup", "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+}

@@ -156,7 +156,7 @@ extension CLITests {
         try NumpyArray(shape: v.shape, values: v.values).npyData().write(to: URL(fileURLWithPath: input))
         var backends = ["swift"]
         #if Native
-        backends.append("native")
+        backends += ["native", "xnnpack", "auto"]
         #endif
         for backend in backends {
             let logits = dir.appendingPathComponent("\(backend).npy").path

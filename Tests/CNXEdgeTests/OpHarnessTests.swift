@@ -29,6 +29,13 @@ struct OpHarnessTests {
             list.append(("native/\(isa)", { NativeBackend(options: ExecutionOptions(isa: isa)) }))
         }
         list.append(("native-2t", { NativeBackend(options: ExecutionOptions(threads: 2)) }))
+        if Provider.available.contains(.xnnpack) {
+            // XNNPACK wherever it runs the op (our kernels around it on each ISA), native elsewhere.
+            for isa in NativeBackend.runnableISAs {
+                list.append(("xnnpack/\(isa)", { PlacedBackend(policy: .prefer(.xnnpack), options: ExecutionOptions(isa: isa)) }))
+            }
+            list.append(("xnnpack-2t", { PlacedBackend(policy: .prefer(.xnnpack), options: ExecutionOptions(threads: 2)) }))
+        }
         #endif
         return list
     }
@@ -38,18 +45,32 @@ struct OpHarnessTests {
         let one = try c.make()
         let op = one.op, g = one.graph
         let reference = ReferenceOps.fused(one), rule = ReferenceOps.int8Rule(one)
+        let xnnpackRule = ReferenceOps.int8Rule(one, xnnpack: true)
         var first: (name: String, outputs: [TensorID: OpValues])?
         var worst = 0.0
         for backend in Self.backends() {
-            let out = try one.run(on: backend.make())
+            let made = backend.make()
+            let out = try one.run(on: made)
             let label = "\(c) on \(backend.name)"
-            if let rule {
+            // On XNNPACK where it runs the op (checked: the placement gave it to XNNPACK).
+            var onXNNPACK = false
+            if let placed = made as? PlacedBackend, placed.policy == .prefer(.xnnpack) {
+                onXNNPACK = PlacedBackend.supports(.xnnpack, op)
+                #expect(placed.placement?.providers == [onXNNPACK ? .xnnpack : .native], "\(label): placed \(placed.placement?.providers ?? [])")
+            }
+            if onXNNPACK, case .qu8PointwiseGELU = op {
+                // XNNPACK's qc8 requantizes with a float32 multiplier: its rule, bit for bit.
+                #expect(out == xnnpackRule, "\(label): not XNNPACK's qc8 rule's result")
+                let codes = out[op.outputs[0]]!.bytes, ours = rule![op.outputs[0]]!.bytes
+                let off = zip(codes, ours).filter { $0 != $1 }.count
+                if off > 0 { print("op harness \(c) on \(backend.name): \(off) of \(codes.count) GELU codes differ from our kernels' (float32 multiplier)") }
+            } else if let rule {
                 #expect(out == rule, "\(label): not the integer rule's result")
             }
             switch op {
             case .qu8Pointwise, .qu8PointwiseGELU, .qu8GRN, .qu8GRNPointwise:
                 // Integer math and Swift requantization shared by every backend: the same bits.
-                if let first { #expect(out == first.outputs, "\(label) differs from \(first.name)") }
+                if let first, !onXNNPACK { #expect(out == first.outputs, "\(label) differs from \(first.name)") }
             case .stem, .depthwiseConvLN, .pointwiseGELU, .grn, .pointwise, .grnPointwise, .downsample, .head, .qu8DepthwiseConvLN,
                  .qu8Downsample: break
             }
@@ -82,6 +103,32 @@ struct OpHarnessTests {
         if worst > 0 { print("op harness \(c): worst normalized error \(worst)") }
     }
 
+    #if Native
+    /// The bound XNNPACK's int8 downsample keeps: its qc8 convolution writes int8 codes of the
+    /// per-channel output steps (`max |y| / 127`, here from native's own output, as the quantizer
+    /// takes them from calibration), so every output lies within half a step of native's float32.
+    @Test("qu8Downsample on XNNPACK: within half an output step of native's float32, on 1 and 2 threads",
+          arguments: OneOpCases.all.filter { "\($0)".hasPrefix("qu8Downsample") })
+    func xnnpackDownsample(_ c: OneOpCase) throws {
+        guard Provider.available.contains(.xnnpack) else { return }
+        var one = try c.make()
+        guard case var .qu8Downsample(p) = one.op else { Issue.record("\(c) is no qu8Downsample"); return }
+        let native = try one.run(on: NativeBackend())[p.output]!.floats, n = one.graph[p.output].shape[3]
+        var largest = [Float](repeating: 0, count: n)
+        for (i, v) in native.enumerated() { largest[i % n] = max(largest[i % n], abs(v)) }
+        let steps = largest.map { max($0, 1e-6) / 127 }
+        p.outputSteps = one.graph.addConstant("y.steps", [n], steps)
+        one.graph.ops[0] = .qu8Downsample(p)
+        for threads in [1, 2] {
+            let placed = PlacedBackend(policy: .prefer(.xnnpack), options: ExecutionOptions(threads: threads))
+            let out = try one.run(on: placed)[p.output]!.floats
+            #expect(placed.placement?.providers == [.xnnpack])
+            let worst = native.indices.map { abs(out[$0] - native[$0]) / steps[$0 % n] }.max() ?? 0
+            #expect(worst <= 0.5 + 1e-3, "\(c) on xnnpack-\(threads)t: \(worst) output steps from native's float32")
+        }
+    }
+    #endif
+
     static func sqnr(_ test: [Float], _ reference: [Double]) -> Double {
         var signal = 0.0, noise = 0.0
         for i in reference.indices { signal += reference[i] * reference[i]; noise += (reference[i] - Double(test[i])) * (reference[i] - Double(test[i])) }
@@ -95,7 +142,8 @@ struct OpHarnessTests {
                    "qu8DepthwiseConvLN", "qu8PointwiseGELU", "qu8GRN", "qu8Pointwise", "qu8GRNPointwise", "qu8Downsample"]
         #expect(kinds == Set(all))
         #if Native
-        #expect(Self.backends().count == 3 + NativeBackend.runnableISAs.count)
+        let xnnpack = Provider.available.contains(.xnnpack) ? 1 + NativeBackend.runnableISAs.count : 0
+        #expect(Self.backends().count == 3 + NativeBackend.runnableISAs.count + xnnpack)
         #endif
     }
 

@@ -180,7 +180,11 @@ extension ReferenceOps {
     /// GRN's sums `Σ (q − zp)²·S²`; GRN on codes `requantize((q − zp)·m_c + o_c, 0)` with
     /// `m_c = Float(S_in·σ_c / S_out)`, `o_c = Float(β_c / S_out + zp_out)`, each product and sum
     /// rounded to float. `nil` for the other ops.
-    public static func int8Rule(_ one: OneOpGraph) -> [TensorID: OpValues]? {
+    ///
+    /// `xnnpack`: XNNPACK's qc8 rule for `qu8PointwiseGELU`, whose multiplier is
+    /// `S_in · S_w[n] / S_g` evaluated in float32 (two roundings, not one in double): where
+    /// `acc · m` lies within a float32 ulp of a rounding tie, a pre-activation code moves by one.
+    public static func int8Rule(_ one: OneOpGraph, xnnpack: Bool = false) -> [TensorID: OpValues]? {
         let g = one.graph
         func accumulators(_ input: TensorID, _ weight: TensorID, _ bias: TensorID) -> [Int32] {
             let x = one.inputs[input]!.bytes, w = g.integerConstants[weight]!, b = g.integerConstants[bias]!
@@ -196,7 +200,7 @@ extension ReferenceOps {
             return acc
         }
         func multipliers(_ input: Float, _ steps: TensorID, output: Float = 1) -> [Float] {
-            g.constants[steps]!.map { Float(Double(input) * Double($0) / Double(output)) }
+            g.constants[steps]!.map { xnnpack ? input * $0 / output : Float(Double(input) * Double($0) / Double(output)) }
         }
         switch one.op {
         case let .qu8Pointwise(p):

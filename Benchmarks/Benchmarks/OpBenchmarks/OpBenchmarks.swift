@@ -3,7 +3,7 @@ import BenchmarkSupport
 import CNXEdge
 
 /// One row per distinct fused-op shape of the compiled ConvNeXt V2 Atto graph at 224x224
-/// (synthetic weights), fp32 and int8, per backend, single-threaded, so a regression in one fused
+/// (synthetic weights), fp32 and int8, per provider (swift, native, and xnnpack for the ops it runs: `__xnnpack-1t`), single-threaded, so a regression in one fused
 /// op shows on its own. Named `op/<kind>-<shape>__<backend>-1t` after the op's ``FusedOp`` case,
 /// e.g. `op/pointwiseGELU-196x160x640__native-1t`, `op/qu8PointwiseGELU-3136x40x160__swift-1t`;
 /// see ``OpRow/shapeName(_:in:)`` for what the shape means for each kind. The int8 graph is the
@@ -42,10 +42,14 @@ let benchmarks: @Sendable () -> Void = {
     ]
     #if Native
     backends.insert(("native", { NativeBackend(options: ExecutionOptions(threads: 1)) }), at: 0)
+    if Provider.available.contains(.xnnpack) {
+        // XNNPACK's operators with our steps around them: only the ops it runs.
+        backends.append(("xnnpack", { PlacedBackend(policy: .prefer(.xnnpack), options: ExecutionOptions(threads: 1)) }))
+    }
     #endif
 
     for backend in backends {
-        for row in rows {
+        for row in rows where backend.name != "xnnpack" || PlacedBackend.supports(.xnnpack, row.graph.graph.ops[row.index]) {
             let name = "op/\(row.name)__\(backend.name)-1t"
             let metrics = row.macs > 0 ? computeMetrics : memoryBoundMetrics
             Benchmark(name, configuration: .kernel(metrics: metrics)) { benchmark, state in

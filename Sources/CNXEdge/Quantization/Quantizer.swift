@@ -43,6 +43,10 @@ public struct QuantizationOptions: Sendable, Equatable {
     /// quantizes GRN's output to uint8 (with ``rangeMargins``' `.grnOutput` headroom) for the next
     /// 1x1's static int8 weights.
     public var foldGRN: Bool
+    /// Headroom of the per-channel output steps stored for XNNPACK's int8 downsample
+    /// (``QU8DownsampleParameters/outputSteps``): calibration's largest magnitude per channel
+    /// times this is code ±127. Codes beyond it saturate.
+    public var downsampleOutputMargin: Float = 1.25
 
     /// The default headroom: GRN's outputs get twice their calibrated range (when GRN is not
     /// folded). GRN scales each channel by its norm relative to the image's mean norm, so an image
@@ -69,6 +73,15 @@ public struct CalibrationStatistics: Sendable {
     public var observers: [CalibrationRole: ActivationObserver]
     /// Images observed.
     public var imageCount: Int
+    /// Each float downsample output's largest magnitude per channel, by the output tensor: the
+    /// per-channel steps XNNPACK's int8 downsample writes codes of (``QU8DownsampleParameters/outputSteps``).
+    public var channelMaxima: [TensorID: [Float]] = [:]
+
+    public init(observers: [CalibrationRole: ActivationObserver], imageCount: Int, channelMaxima: [TensorID: [Float]] = [:]) {
+        self.observers = observers
+        self.imageCount = imageCount
+        self.channelMaxima = channelMaxima
+    }
 }
 
 /// Post-training int8 quantization of a compiled fp32 graph.
@@ -94,6 +107,7 @@ public enum Quantizer {
         try requireFloat(graph)
         let model = try CompiledModel(graph: graph, backend: backend)
         var observers: [CalibrationRole: ActivationObserver] = [:]
+        var channelMaxima: [TensorID: [Float]] = [:]
         // fc1's pre-activation is internal to the fused op: recomputed from its input (fp32 GEMM).
         var preactivation: [Int: PackedPointwiseWeights] = [:]
         var norms: [Int: (gamma: [Float], beta: [Float], epsilon: Float)] = [:]
@@ -145,6 +159,11 @@ public enum Quantizer {
                                      beta: n.beta, eps: n.epsilon, output: out.baseAddress!)
                         try observe(.downsampleNorm, p.input, out.baseAddress!, rows * c)
                     }
+                case let .downsample(p) where after:
+                    let c = graph[p.output].shape[3], y = buffers.float(p.output)
+                    var largest = channelMaxima[p.output] ?? [Float](repeating: 0, count: c)
+                    for i in 0..<graph[p.output].elementCount { largest[i % c] = max(largest[i % c], abs(y[i])) }
+                    channelMaxima[p.output] = largest
                 case .stem, .depthwiseConvLN, .pointwiseGELU, .grn, .pointwise, .grnPointwise, .downsample, .head, .qu8DepthwiseConvLN,
                      .qu8PointwiseGELU, .qu8GRN, .qu8Pointwise, .qu8GRNPointwise, .qu8Downsample: break
                 }
@@ -153,7 +172,7 @@ public enum Quantizer {
             progress(count)
         }
         guard count > 0 else { throw CalibrationError.noImages(path: "calibration inputs") }
-        return CalibrationStatistics(observers: observers, imageCount: count)
+        return CalibrationStatistics(observers: observers, imageCount: count, channelMaxima: channelMaxima)
     }
 
     /// Blocks (by their depthwise + LN op) and downsamples to leave in float32, chosen greedily on

@@ -12,11 +12,18 @@ extension NativeBackend {
 
     func qu8PointwiseGELU(_ p: QU8PointwiseGELUParameters, _ conv: Int8Conv, _ table: [UInt8], _ buffers: ExecutionBuffers,
                           scratch: UnsafeMutableRawPointer) {
-        let y = nhwc(p.output), rows = y.h * y.w, out = buffers.bytes(p.output), q = graph![p.output].quantization!
+        let y = nhwc(p.output), rows = y.h * y.w, out = buffers.bytes(p.output)
         table.withUnsafeBufferPointer { table in
             int8GEMM(buffers.bytes(p.input), rows: rows, conv, cnx_qu8_epilogue_u8_table, output: out,
                      zeroPoint: p.geluInput.zeroPoint, table: table.baseAddress)
         }
+        geluSums(p, buffers, scratch: scratch)
+    }
+
+    /// GRN's per-channel sums of squares of a 1x1 + GELU's output codes (`u8-sumsq`), exactly in
+    /// integers over fixed pixel blocks, then in real values; partials in `scratch`.
+    func geluSums(_ p: QU8PointwiseGELUParameters, _ buffers: ExecutionBuffers, scratch: UnsafeMutableRawPointer) {
+        let y = nhwc(p.output), rows = y.h * y.w, out = buffers.bytes(p.output), q = graph![p.output].quantization!
         let isa = isa, blocks = FusedOpMath.sumOfSquaresBlocks(pixels: rows)
         let partials = scratch.assumingMemoryBound(to: Int64.self), exact = partials + blocks * y.c
         FusedOpMath.blockSums(pixels: rows, channels: y.c, partials: partials, into: exact,

@@ -41,6 +41,13 @@ public final class NativeBackend: Backend, PreparedGraphBackend, @unchecked Send
         return cnx_isa_supported(code(isa))
     }
 
+    /// The ISA the native kernels run for `requested` (``ExecutionOptions/isa``): it where this CPU
+    /// and build run it, else the best one.
+    public static func runningISA(requested: KernelISA?) -> KernelISA {
+        let code = isa(requested: requested).0
+        return KernelISA.allCases.first { Self.code($0) == code } ?? .scalar
+    }
+
     /// Every ISA this CPU and build run, scalar first.
     public static var runnableISAs: [KernelISA] { KernelISA.allCases.filter(canRun) }
 

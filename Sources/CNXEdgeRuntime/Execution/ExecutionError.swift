@@ -8,6 +8,8 @@ public enum ExecutionError: Error, Equatable, Sendable, CustomStringConvertible 
     case nonFiniteInput(index: Int)
     /// Backend `backend` cannot run op `op` (of kind `kind`) of the graph.
     case unsupportedOp(op: Int, kind: String, backend: String)
+    /// Provider `provider` refused to set up op `op` (of kind `kind`): `reason` (e.g. XNNPACK's status).
+    case providerFailed(provider: String, op: Int, kind: String, reason: String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum ExecutionError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .inputCountMismatch(e, f): "input has \(f) values, [1, 3, H, W] needs \(e)"
         case let .nonFiniteInput(i): "input holds a non-finite value at index \(i)"
         case let .unsupportedOp(op, kind, backend): "backend \(backend) cannot run op \(op) (\(kind))"
+        case let .providerFailed(provider, op, kind, reason): "provider \(provider) could not prepare op \(op) (\(kind)): \(reason)"
         }
     }
 }

@@ -1,9 +1,9 @@
-/// The `.cnx` compiled-model file, version 3 (fp32 and int8 graphs, one op kind per precision). All integers little-endian.
+/// The `.cnx` compiled-model file, version 4 (fp32 and int8 graphs, one op kind per precision). All integers little-endian.
 ///
 /// ```
 /// header (64 bytes)
 ///   0  magic "CNXMODEL"           8 bytes
-///   8  format version            u32 (3)
+///   8  format version            u32 (4)
 ///  12  reserved                  u32 (0)
 ///  16  tables offset             u64 (64)
 ///  24  tables byte count         u64
@@ -28,15 +28,17 @@
 /// an op's precision is its kind: 1 stem (6 slots), 2 depthwiseConvLN (7), 3 pointwiseGELU (6),
 /// 4 grn (5), 5 pointwise (6), 6 grnPointwise (7), 7 downsample (7), 8 head (9), 9
 /// qu8DepthwiseConvLN (7), 10 qu8PointwiseGELU (6, with the `geluInput` parameter), 11 qu8GRN (5),
-/// 12 qu8Pointwise (6), 13 qu8GRNPointwise (8), 14 qu8Downsample (7, with `normQuantization`).
+/// 12 qu8Pointwise (6), 13 qu8GRNPointwise (8), 14 qu8Downsample (8, with `normQuantization`; its last slot the output's
+/// per-channel steps for XNNPACK, optional).
 /// A float op's last slot holds its weight-only int8 steps (``WeightStorage``; empty for float32
 /// weights), the head's last two its second plane and that plane's steps. Files of versions 1
-/// and 2 (where int8 was optional fields of the float ops) are refused: recompile them.
+/// and 2 (where int8 was optional fields of the float ops) and 3 (a qu8Downsample of 7 slots) are
+/// refused: recompile them.
 public enum ModelFileFormat {
     /// The first eight bytes of every `.cnx` file.
     public static let magic: [UInt8] = Array("CNXMODEL".utf8)
     /// The version this build reads and writes.
-    public static let version: UInt32 = 3
+    public static let version: UInt32 = 4
     /// Bytes in the fixed header.
     public static let headerBytes = 64
     /// Byte offset of the checksum field in the header.

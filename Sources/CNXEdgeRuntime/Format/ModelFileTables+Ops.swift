@@ -1,7 +1,7 @@
 /// Op records of a `.cnx` file: the slot order and parameters of each op kind, and decoding.
 extension ModelFileTables {
     /// Slots per op kind code (``ModelFileFormat/code(_:)``): every record of a kind has exactly these.
-    private static let slotCounts: [UInt8: Int] = [1: 6, 2: 7, 3: 6, 4: 5, 5: 6, 6: 7, 7: 7, 8: 9, 9: 7, 10: 6, 11: 5, 12: 6, 13: 8, 14: 7]
+    private static let slotCounts: [UInt8: Int] = [1: 6, 2: 7, 3: 6, 4: 5, 5: 6, 6: 7, 7: 7, 8: 9, 9: 7, 10: 6, 11: 5, 12: 6, 13: 8, 14: 8]
 
     /// The tag of each op kind's one required parameter, if it has one.
     private static let requiredParameter: [UInt8: ModelFileFormat.OpParameter] = [10: .geluInput, 14: .normQuantization]
@@ -38,7 +38,8 @@ extension ModelFileTables {
         case let .qu8Pointwise(p): ([p.input, p.output, p.residual, p.weight, p.bias, p.weightScale], 0)
         case let .qu8GRNPointwise(p):
             ([p.input, p.output, p.residual, p.weight, p.bias, p.weightScale, p.grn.sumOfSquares, p.grn.gamma], 0)
-        case let .qu8Downsample(p): ([p.input, p.output, p.norm.gamma, p.norm.beta, p.weight, p.bias, p.weightScale], p.norm.epsilon)
+        case let .qu8Downsample(p):
+            ([p.input, p.output, p.norm.gamma, p.norm.beta, p.weight, p.bias, p.weightScale, p.outputSteps], p.norm.epsilon)
         }
     }
 
@@ -147,7 +148,8 @@ extension ModelFileTables {
                                                                    weight: try need(3), bias: try need(4), weightScale: try need(5),
                                                                    grn: GRNInputScale(sumOfSquares: try need(6), gamma: try need(7))))
         default: return .qu8Downsample(QU8DownsampleParameters(input: try need(0), output: try need(1), norm: norm(2), weight: try need(4),
-                                                               bias: try need(5), weightScale: try need(6), normQuantization: try parameter()))
+                                                               bias: try need(5), weightScale: try need(6), normQuantization: try parameter(),
+                                                               outputSteps: s[7]))
         }
     }
 }

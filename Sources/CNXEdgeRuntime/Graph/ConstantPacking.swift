@@ -44,7 +44,9 @@ public enum ConstantPacking {
             case let .qu8GRNPointwise(p):
                 // Its accumulator start is per image, so the bias stays float.
                 int8Conv(p.weight, p.bias, p.weightScale, floatBias: true); layouts[p.grn.gamma] = .raw
-            case let .qu8Downsample(p): int8Conv(p.weight, p.bias, p.weightScale); norm(p.norm)
+            case let .qu8Downsample(p):
+                int8Conv(p.weight, p.bias, p.weightScale); norm(p.norm)
+                if let steps = p.outputSteps { layouts[steps] = .raw }
             }
         }
         return layouts

@@ -92,10 +92,14 @@ public struct QU8DownsampleParameters: Sendable, Equatable {
     public var weightScale: TensorID
     /// The quantization of the LayerNorm's output (the convolution's input codes).
     public var normQuantization: TensorQuantization
+    /// float32 `[Cout]`: one step of each output channel for a provider whose int8 convolution
+    /// writes int8 codes (XNNPACK's qc8): symmetric codes, `max |output|` over calibration per
+    /// channel over 127. The native and swift kernels write float32 and never read it.
+    public var outputSteps: TensorID?
 
     public init(input: TensorID, output: TensorID, norm: LayerNormAffine, weight: TensorID, bias: TensorID,
-                weightScale: TensorID, normQuantization: TensorQuantization) {
+                weightScale: TensorID, normQuantization: TensorQuantization, outputSteps: TensorID? = nil) {
         self.input = input; self.output = output; self.norm = norm; self.weight = weight; self.bias = bias
-        self.weightScale = weightScale; self.normQuantization = normQuantization
+        self.weightScale = weightScale; self.normQuantization = normQuantization; self.outputSteps = outputSteps
     }
 }

@@ -122,7 +122,7 @@ public enum FusedOp: Sendable, Equatable {
         case let .qu8PointwiseGELU(p): [p.weight, p.bias, p.weightScale]
         case let .qu8Pointwise(p): [p.weight, p.bias, p.weightScale]
         case let .qu8GRNPointwise(p): [p.weight, p.bias, p.weightScale, p.grn.gamma]
-        case let .qu8Downsample(p): p.norm.constants + [p.weight, p.bias, p.weightScale]
+        case let .qu8Downsample(p): p.norm.constants + [p.weight, p.bias, p.weightScale] + (p.outputSteps.map { [$0] } ?? [])
         }
     }
 

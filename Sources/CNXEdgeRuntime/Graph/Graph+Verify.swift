@@ -148,6 +148,7 @@ extension Graph {
         case let .qu8Downsample(p):
             let (x, y) = try downsampleShapes(p.input, p.output)
             try norm(p.norm, x.c); try int8Conv(p.weight, [y.c, x.c, 2, 2], p.bias, p.weightScale)
+            if let steps = p.outputSteps { try expect(steps, [y.c]) }
         case let .head(p):
             let x = try nhwc(p.input), y = try nhwc(p.output)
             try expect(p.input, self[p.input].shape); try expect(p.output, [1, 1, 1, y.c])
