@@ -24,10 +24,10 @@ bench: build
 test: bootstrap
 	$(SWIFT) test $(TEST_FLAGS) $(SWIFT_CPU_FLAGS)
 ifneq ($(strip $(SWIFT_CPU_FLAGS)),)
-	$(SWIFT) test $(TEST_FLAGS) --scratch-path .build-portable --filter 'KernelTests|QU8PWConvSwiftTests|QS8GRNRequantizeTests|OpHarnessTests|ReferenceModelTests|CLITests'
+	$(SWIFT) test $(TEST_FLAGS) --scratch-path .build-portable --filter 'KernelTests|QU8PWConvSwiftTests|QS8GRNRequantizeTests|OpHarnessTests|ReferenceModelTests|CLITests|ProviderTests'
 endif
 	$(SWIFT) test $(TEST_FLAGS) --disable-default-traits --scratch-path .build-notraits \
-		--filter 'ReferenceModelTests|CompiledModelTests|OpHarnessTests|CLITests'
+		--filter 'ReferenceModelTests|CompiledModelTests|OpHarnessTests|CLITests|ProviderTests'
 
 clean:
 	rm -rf .build .build-portable .build-notraits

@@ -12,7 +12,7 @@ let package = Package(
     traits: [
         .trait(
             name: "Native",
-            description: "The native backend: cnx-edge's C kernels, threaded with pthreadpool, chosen per ISA with cpuinfo (Debian libpthreadpool-dev, libcpuinfo-dev; libxnnpack-dev is linked, but no XNNPACK operator runs yet)."
+            description: "The native and xnnpack execution providers: cnx-edge's C kernels, threaded with pthreadpool, chosen per ISA with cpuinfo, and XNNPACK's convolution, fully-connected and add operators for the 1x1, downsample and classifier convolutions (Debian libpthreadpool-dev, libcpuinfo-dev, libxnnpack-dev). Each op runs where the placement puts it: the per-ISA default table (our kernels on x86-64) or `cnx-edge tune`'s measurement."
         ),
         .default(enabledTraits: ["Native"]),
     ],

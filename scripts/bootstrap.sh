@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   libturbojpeg0-dev   # JPEG decoding (TurboJPEG API)
   libpng-dev          # PNG decoding
-  libxnnpack-dev      # linked by the native backend (trait "Native", on by default); no XNNPACK operator runs yet
+  libxnnpack-dev      # the xnnpack execution provider (trait "Native", on by default): XNNPACK's convolution, fully-connected and add operators
   libpthreadpool-dev  # the native kernels' thread pool
   libcpuinfo-dev      # CPU feature detection for kernel selection
 )

@@ -43,22 +43,18 @@ static inline CNX_AVX2 __attribute__((always_inline)) void pixel(
     const size_t kx0 = x < 3 ? 3 - x : 0, kx1 = w + 3 - x < 7 ? w + 3 - x : 7;
     const float* taps = p->packed_weights + cb;
     __m256 acc[4];
-    __m256i m[4];
-    for (size_t j = 0; j < nc; j++) {
-        acc[j] = _mm256_loadu_ps(p->bias + cb + j * 8);
-        m[j] = lane_mask(c - cb - j * 8);
-    }
+    for (size_t j = 0; j < nc; j++) acc[j] = _mm256_loadu_ps(p->bias + cb + j * 8);
     for (size_t ky = ky0; ky < ky1; ky++) {
         const float* row = p->input + (y + ky - 3) * w * c + cb;
         for (size_t kx = kx0; kx < kx1; kx++) {
             const float* in = row + (x + kx - 3) * c;
             const float* tap = taps + (ky * 7 + kx) * cp;
             for (size_t j = 0; j < nc; j++)
-                acc[j] = _mm256_fmadd_ps(_mm256_maskload_ps(in + j * 8, m[j]), _mm256_loadu_ps(tap + j * 8), acc[j]);
+                acc[j] = _mm256_fmadd_ps(load_valid(in + j * 8, c - cb - j * 8), _mm256_loadu_ps(tap + j * 8), acc[j]);
         }
     }
     float* out = p->output + (y * w + x) * c + cb;
-    for (size_t j = 0; j < nc; j++) _mm256_maskstore_ps(out + j * 8, m[j], acc[j]);
+    for (size_t j = 0; j < nc; j++) store_valid(out + j * 8, c - cb - j * 8, acc[j]);
 }
 
 /// All channels of pixel `x`, four vectors at a time.

@@ -13,26 +13,24 @@ static inline CNX_AVX2 __attribute__((always_inline)) void layernorm_pixels(
     __m256 s[4], q[4], mv[4], inv[4];
     for (size_t j = 0; j < np; j++) s[j] = q[j] = _mm256_setzero_ps();
     for (size_t cb = 0; cb < c; cb += 8) {
-        const __m256i m = lane_mask(c - cb);
-        for (size_t j = 0; j < np; j++) s[j] = _mm256_add_ps(s[j], _mm256_maskload_ps(x + j * c + cb, m));
+        for (size_t j = 0; j < np; j++) s[j] = _mm256_add_ps(s[j], load_valid(x + j * c + cb, c - cb));
     }
     for (size_t j = 0; j < np; j++) mv[j] = _mm256_set1_ps(hsum(s[j]) / (float)c);
     for (size_t cb = 0; cb < c; cb += 8) {
-        const __m256i m = lane_mask(c - cb);
+        const __m256 m = _mm256_castsi256_ps(lane_mask(c - cb));
         for (size_t j = 0; j < np; j++) {
-            const __m256 d = _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(x + j * c + cb, m), mv[j]), _mm256_castsi256_ps(m));
+            const __m256 d = _mm256_and_ps(_mm256_sub_ps(load_valid(x + j * c + cb, c - cb), mv[j]), m);
             q[j] = _mm256_fmadd_ps(d, d, q[j]);
         }
     }
     for (size_t j = 0; j < np; j++) inv[j] = _mm256_set1_ps(1.0f / sqrtf(hsum(q[j]) / (float)c + eps));
     for (size_t cb = 0; cb < c; cb += 8) {
-        const __m256i m = lane_mask(c - cb);
-        const __m256 g = affine ? _mm256_maskload_ps(gamma + cb, m) : _mm256_setzero_ps();
-        const __m256 b = affine ? _mm256_maskload_ps(beta + cb, m) : _mm256_setzero_ps();
+        const __m256 g = affine ? load_valid(gamma + cb, c - cb) : _mm256_setzero_ps();
+        const __m256 b = affine ? load_valid(beta + cb, c - cb) : _mm256_setzero_ps();
         for (size_t j = 0; j < np; j++) {
-            __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + j * c + cb, m), mv[j]), inv[j]);
+            __m256 v = _mm256_mul_ps(_mm256_sub_ps(load_valid(x + j * c + cb, c - cb), mv[j]), inv[j]);
             if (affine) v = _mm256_fmadd_ps(v, g, b);
-            _mm256_maskstore_ps(o + j * c + cb, m, v);
+            store_valid(o + j * c + cb, c - cb, v);
         }
     }
 }

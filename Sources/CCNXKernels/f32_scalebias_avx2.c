@@ -7,9 +7,8 @@ CNX_AVX2 void cnx_f32_scalebias_avx2(float* data, size_t c, const float* scale, 
     for (size_t r = r0; r < r1; r++) {
         float* x = data + r * c;
         for (size_t cb = 0; cb < c; cb += 8) {
-            const __m256i m = lane_mask(c - cb);
-            const __m256 v = _mm256_mul_ps(_mm256_maskload_ps(x + cb, m), _mm256_maskload_ps(scale + cb, m));
-            _mm256_maskstore_ps(x + cb, m, _mm256_add_ps(v, _mm256_maskload_ps(bias + cb, m)));
+            const __m256 v = _mm256_mul_ps(load_valid(x + cb, c - cb), load_valid(scale + cb, c - cb));
+            store_valid(x + cb, c - cb, _mm256_add_ps(v, load_valid(bias + cb, c - cb)));
         }
     }
 }

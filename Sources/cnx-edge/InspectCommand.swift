@@ -109,7 +109,8 @@ struct InspectCommand: ParsableCommand {
             var runs = "\(backend.name): \(backend.kernelName(for: op)) (\(backend.selectionReason(for: op)))"
             if let placed {
                 runs = "\(placed.placementDescription(op: i)): \(backend.kernelName(for: op)) (\(backend.selectionReason(for: op)))"
-                if placed.placement?.providers[i] != .xnnpack, let why = PlacedBackend.unsupportedReason(.xnnpack, op) {
+                if Provider.available.contains(.xnnpack), placed.placement?.providers[i] != .xnnpack,
+                   let why = PlacedBackend.unsupportedReason(.xnnpack, op) {
                     runs += "; not on xnnpack: \(why)"
                 }
             }

@@ -151,7 +151,11 @@ public final class PlacedBackend: Backend, @unchecked Sendable {
         guard let placement else { return "not placed" }
         switch placement.source {
         case .table: return "\(placement.providers[index]) (default table)" + (placementNote.map { "; \($0)" } ?? "")
-        case .requested: return "\(placement.providers[index]) (requested)"
+        case .requested:
+            guard case let .prefer(wanted) = policy, wanted != placement.providers[index] else {
+                return "\(placement.providers[index]) (requested)"
+            }
+            return "\(placement.providers[index]) (default table: \(wanted) cannot run it)"
         case .measured:
             let times = index < placement.times.count ? placement.times[index] : [:]
             let list = Provider.allCases.compactMap { p in times[p.rawValue].map { "\(p) \(String(format: "%.3f", $0)) ms" } }

@@ -36,7 +36,7 @@ public enum Tuner {
 
     /// Tunes `graph` for `options` over `candidates` (every provider this build has by default).
     /// - Parameters:
-    ///   - runs: timed whole-graph runs per candidate (the pure-Swift one gets a quarter, at least 4)
+    ///   - runs: timed whole-graph runs per candidate, in turn (the pure-Swift one every fourth),
     ///     and per placement in the final comparison.
     /// - Throws: ``GraphError``, ``ExecutionError``.
     public static func tune(_ graph: Graph, options: ExecutionOptions = .init(), candidates: [Provider] = Provider.available,
@@ -49,18 +49,21 @@ public enum Tuner {
         }
         let table = Placement.table(for: graph, isa: options.isa)
         var times = [[Provider: Double]](repeating: [:], count: graph.ops.count)
-        for provider in candidates {
-            let backend = PlacedBackend(policy: .prefer(provider), options: options)
-            let model = try CompiledModel(graph: graph, backend: backend)
-            let count = provider == .swift ? max(4, runs / 4) : runs
-            var perOp = [[UInt64]](repeating: [], count: graph.ops.count)
-            for run in 0..<(count + 2) {
+        // Round-robin over the candidates, so a machine whose speed drifts (a noisy neighbour,
+        // clocks) treats them alike.
+        let backends = candidates.map { PlacedBackend(policy: .prefer($0), options: options) }
+        let models = try backends.map { try CompiledModel(graph: graph, backend: $0) }
+        var perOp = [[[UInt64]]](repeating: [[UInt64]](repeating: [], count: graph.ops.count), count: candidates.count)
+        for run in 0..<(runs + 2) {
+            for (c, provider) in candidates.enumerated() where provider != .swift || run % 4 == 0 || run < 2 {
                 var ns = [UInt64](repeating: 0, count: graph.ops.count)
-                _ = try model.predict(input, opNanoseconds: &ns)
-                if run >= 2 { for i in ns.indices { perOp[i].append(ns[i]) } }  // two warm-up runs
+                _ = try models[c].predict(input, opNanoseconds: &ns)
+                if run >= 2 { for i in ns.indices { perOp[c][i].append(ns[i]) } }  // two warm-up runs
             }
-            for (i, p) in backend.placement!.providers.enumerated() where p == provider {
-                times[i][provider] = median(perOp[i].map { Double($0) / 1e6 })
+        }
+        for (c, provider) in candidates.enumerated() {
+            for (i, p) in backends[c].placement!.providers.enumerated() where p == provider {
+                times[i][provider] = median(perOp[c][i].map { Double($0) / 1e6 })
             }
         }
         let tuned = graph.ops.indices.map { i -> Provider in
@@ -70,10 +73,10 @@ public enum Tuner {
         let stringTimes = times.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) }
         // The tuned placement against the table's, whole graph, alternating.
         let candidate = Placement(providers: tuned, source: .measured, times: stringTimes)
-        let models = try [candidate, table].map { try CompiledModel(graph: graph, backend: PlacedBackend(policy: .fixed($0), options: options)) }
+        let pair = try [candidate, table].map { try CompiledModel(graph: graph, backend: PlacedBackend(policy: .fixed($0), options: options)) }
         var wall: [[Double]] = [[], []]
         for run in 0..<(runs + 2) {
-            for (m, model) in models.enumerated() {
+            for (m, model) in pair.enumerated() {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 _ = try model.predict(input)
                 if run >= 2 { wall[m].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
