@@ -56,8 +56,12 @@ public struct Placement: Sendable, Equatable, Codable {
     /// them yet: `native` too, until `cnx-edge tune` measures XNNPACK's dot-product kernels on
     /// the device. Without the `Native` trait everything is `swift`.
     public static func table(for graph: Graph, isa: KernelISA?) -> Placement {
-        let available = Provider.available
-        let preferred: Provider = available.contains(.native) ? .native : .swift
+        // Asks nothing of XNNPACK, so a model the table places never initialises it.
+        #if Native
+        let preferred = Provider.native
+        #else
+        let preferred = Provider.swift
+        #endif
         return Placement(providers: graph.ops.map { _ in preferred }, source: .table)
     }
 
