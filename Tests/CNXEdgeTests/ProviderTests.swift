@@ -73,6 +73,10 @@ struct ProviderTests {
         #expect(placed.placement == result.placement && placed.placementNote == nil)
         let reference = try CompiledModel(graph: graph, backend: SwiftBackend()).predict(input)
         #expect(relativeL2Error(logits, reference) <= 1e-5)
+        // Two threads: swift's workers and the native pool are not mixed in one placement.
+        let two = try Tuner.tune(graph, options: ExecutionOptions(threads: 2), runs: 3)
+        if table.providers.contains(.native) { #expect(!two.placement.providers.contains(.swift)) }
+        #expect(two.placement.providers.indices.allSatisfy { PlacedBackend.supports(two.placement.providers[$0], graph.ops[$0]) })
     }
 
     @Test("a stored placement is reused for its model file, ISA and thread count only; one that does not fit the graph falls back to the table")

@@ -61,7 +61,20 @@ public final class NativeBackend: Backend, PreparedGraphBackend, @unchecked Send
     /// Threads the kernels use (1: no pool, kernels run on the calling thread).
     public let threads: Int
     /// `nil` for one thread.
-    let pool: pthreadpool_t?
+    var pool: pthreadpool_t? { threadPool?.pool }
+    /// The pool's owner: this backend's own, or one shared with other backends that never run at
+    /// the same time (``Tuner``'s candidates).
+    let threadPool: ThreadPool?
+
+    /// A pthreadpool, destroyed with this object.
+    final class ThreadPool: @unchecked Sendable {
+        let pool: pthreadpool_t
+
+        /// - Precondition: `threads > 1`.
+        init(threads: Int) { pool = pthreadpool_create(threads)! }
+
+        deinit { pthreadpool_destroy(pool) }
+    }
     var graph: Graph?
     var prepared: [PreparedOp] = []
 
@@ -155,10 +168,18 @@ public final class NativeBackend: Backend, PreparedGraphBackend, @unchecked Send
         cnx_kernels_init()
         (isa, isaOverride) = Self.isa(requested: options.isa)
         threads = max(1, options.threads)
-        pool = threads > 1 ? pthreadpool_create(threads) : nil
+        threadPool = threads > 1 ? ThreadPool(threads: threads) : nil
     }
 
-    deinit { if let pool { pthreadpool_destroy(pool) } }
+    /// A backend on `threadPool` (its thread count `options.threads`) instead of a pool of its own:
+    /// an idle pthreadpool's workers spin for milliseconds after their last task, so on a small CPU
+    /// models that take turns (``Tuner``'s) must share one.
+    init(options: ExecutionOptions, threadPool: ThreadPool?) {
+        cnx_kernels_init()
+        (isa, isaOverride) = Self.isa(requested: options.isa)
+        threads = max(1, options.threads)
+        self.threadPool = threads > 1 ? threadPool : nil
+    }
 
     /// Every op has a C kernel (or the shared Swift step noted in ``kernelName(for:)``).
     public func supports(_ op: FusedOp) -> Bool { true }

@@ -27,6 +27,15 @@ public final class PlacedBackend: Backend, @unchecked Sendable {
     #if Native
     private var native: NativeBackend?
     private var xnnpack: XNNPACKBackend?
+    /// The pool the native and xnnpack providers run on, where it is shared (``Tuner``).
+    private var sharedPool: NativeBackend.ThreadPool?
+
+    /// Native and xnnpack on `sharedPool` (of `options.threads` threads) rather than a pool of their own.
+    init(policy: PlacementPolicy, options: ExecutionOptions, sharedPool: NativeBackend.ThreadPool?) {
+        self.policy = policy
+        self.options = options
+        self.sharedPool = sharedPool
+    }
     #endif
 
     public init(policy: PlacementPolicy = .table, options: ExecutionOptions = .init()) {
@@ -77,7 +86,7 @@ public final class PlacedBackend: Backend, @unchecked Sendable {
             return swift!
         case .native, .xnnpack:
             #if Native
-            let n = native ?? NativeBackend(options: options)
+            let n = native ?? (sharedPool.map { NativeBackend(options: options, threadPool: $0) } ?? NativeBackend(options: options))
             native = n
             if provider == .native { return n }
             if let xnnpack { return xnnpack }

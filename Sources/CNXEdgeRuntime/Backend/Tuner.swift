@@ -4,7 +4,9 @@ import Foundation
 ///
 /// Each candidate provider runs the whole graph wherever it supports an op (the table's choice
 /// elsewhere), with a clock around every op; each op's median over the runs is its time on that
-/// provider, in the cache state of a real inference. Every op goes to its fastest provider. Then
+/// provider, in the cache state of a real inference. Every op goes to its fastest provider (above
+/// one thread, swift only where the table puts everything on it: its thread pool and the native
+/// one do not share the CPU well). Then
 /// the tuned placement and the default table's run the whole graph in alternation, and the tuned
 /// one is kept only if its median is not slower; otherwise the table's is (still stored as measured,
 /// with the times).
@@ -36,8 +38,8 @@ public enum Tuner {
 
     /// Tunes `graph` for `options` over `candidates` (every provider this build has by default).
     /// - Parameters:
-    ///   - runs: timed whole-graph runs per candidate, in turn (the pure-Swift one every fourth),
-    ///     and per placement in the final comparison.
+    ///   - runs: timed whole-graph runs per candidate (the pure-Swift one a quarter, at least 4)
+    ///     and per placement in the final comparison, in turn (``roundRobin(_:block:_:)``).
     /// - Throws: ``GraphError``, ``ExecutionError``.
     public static func tune(_ graph: Graph, options: ExecutionOptions = .init(), candidates: [Provider] = Provider.available,
                             runs: Int = 20) throws -> Result {
@@ -51,42 +53,71 @@ public enum Tuner {
         var times = [[Provider: Double]](repeating: [:], count: graph.ops.count)
         // Round-robin over the candidates, so a machine whose speed drifts (a noisy neighbour,
         // clocks) treats them alike.
-        let backends = candidates.map { PlacedBackend(policy: .prefer($0), options: options) }
+        // Every candidate on one thread pool: an idle pool's workers spin for milliseconds after
+        // their last task, which on two cores halved the next model's speed at two threads.
+        #if Native
+        let pool = options.threads > 1 ? NativeBackend.ThreadPool(threads: options.threads) : nil
+        func placed(_ policy: PlacementPolicy) -> PlacedBackend { PlacedBackend(policy: policy, options: options, sharedPool: pool) }
+        #else
+        func placed(_ policy: PlacementPolicy) -> PlacedBackend { PlacedBackend(policy: policy, options: options) }
+        #endif
+        let backends = candidates.map { placed(.prefer($0)) }
         let models = try backends.map { try CompiledModel(graph: graph, backend: $0) }
         var perOp = [[[UInt64]]](repeating: [[UInt64]](repeating: [], count: graph.ops.count), count: candidates.count)
-        for run in 0..<(runs + 2) {
-            for (c, provider) in candidates.enumerated() where provider != .swift || run % 4 == 0 || run < 2 {
-                var ns = [UInt64](repeating: 0, count: graph.ops.count)
-                _ = try models[c].predict(input, opNanoseconds: &ns)
-                if run >= 2 { for i in ns.indices { perOp[c][i].append(ns[i]) } }  // two warm-up runs
-            }
+        try roundRobin(candidates.map { $0 == .swift ? max(4, runs / 4) : runs }) { c, timed in
+            var ns = [UInt64](repeating: 0, count: graph.ops.count)
+            _ = try models[c].predict(input, opNanoseconds: &ns)
+            if timed { for i in ns.indices { perOp[c][i].append(ns[i]) } }
         }
         for (c, provider) in candidates.enumerated() {
             for (i, p) in backends[c].placement!.providers.enumerated() where p == provider {
                 times[i][provider] = median(perOp[c][i].map { Double($0) / 1e6 })
             }
         }
+        // Above one thread, swift is not mixed with native and xnnpack: its workers and their
+        // pthreadpool would take turns spinning while the other runs (a mixed Atto placement ran
+        // 23.0 ms against the table's 13.2 at two threads on Zen 3).
+        let mixable: Set<Provider> = options.threads > 1 && table.providers.contains(where: { $0 != .swift })
+            ? [.native, .xnnpack] : Set(Provider.allCases)
         let tuned = graph.ops.indices.map { i -> Provider in
-            let best = times[i].min { $0.value < $1.value || ($0.value == $1.value && $0.key == table.providers[i]) }
+            let best = times[i].filter { mixable.contains($0.key) }
+                .min { $0.value < $1.value || ($0.value == $1.value && $0.key == table.providers[i]) }
             return best?.key ?? table.providers[i]
         }
         let stringTimes = times.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) }
         // The tuned placement against the table's, whole graph, alternating.
         let candidate = Placement(providers: tuned, source: .measured, times: stringTimes)
-        let pair = try [candidate, table].map { try CompiledModel(graph: graph, backend: PlacedBackend(policy: .fixed($0), options: options)) }
+        let pair = try [candidate, table].map { try CompiledModel(graph: graph, backend: placed(.fixed($0))) }
         var wall: [[Double]] = [[], []]
-        for run in 0..<(runs + 2) {
-            for (m, model) in pair.enumerated() {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                _ = try model.predict(input)
-                if run >= 2 { wall[m].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
-            }
+        try roundRobin([runs, runs]) { m, timed in
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = try pair[m].predict(input)
+            if timed { wall[m].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
         }
         let tunedMs = median(wall[0]), tableMs = median(wall[1])
         let keep = tuned == table.providers || tunedMs <= tableMs
         let placement = keep ? candidate : Placement(providers: table.providers, source: .measured, times: stringTimes)
         return Result(placement: placement, times: times, tunedMilliseconds: tunedMs, tableMilliseconds: tableMs, keptTable: !keep,
                       seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+
+    /// Runs models in turn, in blocks of `block` timed runs each after an untimed one (two the
+    /// first time), until model `m` has `runs[m]` timed runs; `run(m, timed)` runs model `m` once.
+    /// The untimed run absorbs the switch: the workers of the model that ran before spin for a
+    /// while after its last run, and on a two-core CPU they slow the next model's first run (by
+    /// half at two threads, measured).
+    static func roundRobin(_ runs: [Int], block: Int = 4, _ run: (_ model: Int, _ timed: Bool) throws -> Void) rethrows {
+        var done = [Int](repeating: 0, count: runs.count), first = true
+        while runs.indices.contains(where: { done[$0] < runs[$0] }) {
+            for m in runs.indices where done[m] < runs[m] {
+                try run(m, false)
+                if first { try run(m, false) }
+                let n = min(block, runs[m] - done[m])
+                for _ in 0..<n { try run(m, true) }
+                done[m] += n
+            }
+            first = false
+        }
     }
 
     static func median(_ values: [Double]) -> Double {
