@@ -9,8 +9,8 @@ struct TuneCommand: ParsableCommand {
         discussion: """
             Runs the model on every provider this build has (swift, native, xnnpack), each wherever it \
             supports an op, timing every op; gives each op to its fastest provider; then times that \
-            placement against the default table's, alternating, and keeps it only where it is not \
-            slower. Writes MODEL.cnx.placement, which later loads with --backend auto (the default) \
+            placement against the default table's, alternating, and keeps it only where it is at \
+            least 3% faster. Writes MODEL.cnx.placement, which later loads with --backend auto (the default) \
             reuse for the same model file, ISA and thread count. Prints each op's median time and \
             GMAC/s on every provider.
             """
@@ -58,7 +58,7 @@ struct TuneCommand: ParsableCommand {
             }
             print(String(format: "whole model, median of %d alternating runs: tuned %.3f ms, default table %.3f ms%@", runs,
                          result.tunedMilliseconds, result.tableMilliseconds,
-                         result.keptTable ? " (tuned was slower: the default table's placement is kept)" : ""))
+                         result.keptTable ? " (tuned was not \(Int(Tuner.requiredGain * 100))% faster: the default table's placement is kept)" : ""))
             let (bytes, checksum) = try StoredPlacement.identity(of: path)
             let stored = StoredPlacement(modelBytes: bytes, modelChecksum: checksum, isa: Tuner.isaName(options), threads: threads,
                                          placement: result.placement, tunedMilliseconds: result.tunedMilliseconds,

@@ -67,6 +67,9 @@ struct ProviderTests {
                 #expect(times[chosen]! == times.values.min()!, "op \(i) placed on \(chosen): \(times)")
             }
         }
+        if result.placement.providers != table.providers {
+            #expect(result.tunedMilliseconds <= result.tableMilliseconds * (1 - Tuner.requiredGain))
+        }
         let input = (0..<(3 * 64 * 64)).map { (i: Int) -> Float in Float(i % 17) / 8 - 1 }
         let placed = PlacedBackend(policy: .fixed(result.placement))
         let logits = try CompiledModel(graph: graph, backend: placed).predict(input)

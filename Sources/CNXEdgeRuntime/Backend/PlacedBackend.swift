@@ -125,7 +125,9 @@ public final class PlacedBackend: Backend, @unchecked Sendable {
             }
         }
         let used = Set(placement.providers)
-        if used.contains(.swift) { try backend(.swift).prepare(graph) }
+        if used.contains(.swift) {
+            try (backend(.swift) as! SwiftBackend).prepare(graph, only: Set(graph.ops.indices.filter { placement.providers[$0] == .swift }))
+        }
         #if Native
         if used.contains(.native) || used.contains(.xnnpack) { try backend(.native).prepare(graph) }
         if used.contains(.xnnpack) {

@@ -18,6 +18,7 @@ extension SwiftBackend {
         case let .qu8Pointwise(p, conv): qu8Pointwise(p.input, p.output, p.residual, conv, buffers)
         case let .qu8GRNPointwise(p, folded): qu8GRNPointwise(p, folded, buffers, scratch: s)
         case let .qu8Downsample(p, norm, conv): qu8Downsample(p, norm, conv, buffers, scratch: s)
+        case .absent: preconditionFailure("op \(index) was not prepared for the swift provider")
         }
     }
 

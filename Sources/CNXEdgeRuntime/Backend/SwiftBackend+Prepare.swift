@@ -4,7 +4,11 @@ extension SwiftBackend {
     /// packed from the graph's values. int8 GEMM weights are widened to int16 pairs once here
     /// where this build's GEMM reads them (``int16Pairs``).
     /// - Throws: ``GraphError`` if `graph` does not verify.
-    public func prepare(_ graph: Graph) throws {
+    public func prepare(_ graph: Graph) throws { try prepare(graph, only: nil) }
+
+    /// Prepares ops `only` of `graph` (every op for `nil`), the others left ``PreparedOp/absent``:
+    /// a ``PlacedBackend`` that gives this provider a few ops packs only theirs.
+    func prepare(_ graph: Graph, only: Set<Int>?) throws {
         try graph.verify()
         func values(_ t: TensorID) -> [Float] { graph.constants[t]! }
         func buffer(_ t: TensorID) -> AlignedFloatBuffer {
@@ -57,8 +61,9 @@ extension SwiftBackend {
         }
         func conv(_ c: Int8Conv) -> Int8Conv { Self.int16Pairs ? c.withInt16Pairs() : c }
         func channels(_ t: TensorID) -> Int { graph[t].shape[3] }
-        prepared = graph.ops.map { op -> PreparedOp in
-            switch op {
+        prepared = graph.ops.enumerated().map { i, op -> PreparedOp in
+            if let only, !only.contains(i) { return .absent }
+            return switch op {
             case let .stem(p): .stem(p, pointwise(p.weight, p.bias, .float32), norm(p.norm, graph[p.bias].shape[0]))
             case let .depthwiseConvLN(p): .depthwiseConvLN(p, depthwise(p), norm(p.norm, channels(p.input)))
             case let .pointwiseGELU(p): .pointwiseGELU(p, pointwise(p.weight, p.bias, p.weightStorage))

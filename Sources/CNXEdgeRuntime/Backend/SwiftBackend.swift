@@ -33,6 +33,8 @@ public final class SwiftBackend: Backend, PreparedGraphBackend, @unchecked Senda
         case qu8Pointwise(QU8PointwiseParameters, Int8Conv)
         case qu8GRNPointwise(QU8GRNPointwiseParameters, FoldedInt8Conv)
         case qu8Downsample(QU8DownsampleParameters, NormVectors, Int8Conv)
+        /// An op another provider runs (``prepare(_:only:)``).
+        case absent
     }
 
     /// A GRN folded into a float 1x1 convolution: γ, and the backend's own copy of the packed

@@ -79,10 +79,15 @@ extension XNNPACKBackend {
     /// A `[N, Cin, k, k]` weight (PyTorch order) as XNNPACK's `[N][k][k][Cin]`.
     static func ohwi<T>(_ w: [T], outputs n: Int, inputs c: Int, kernel k: Int) -> [T] {
         guard k > 1 else { return w }
-        return (0..<w.count).map { i in
-            let (o, rest) = (i / (k * k * c), i % (k * k * c)), (ky, kx, ch) = (rest / (k * c), rest / c % k, rest % c)
-            return w[((o * c + ch) * k + ky) * k + kx]
+        var out = w
+        for o in 0..<n {
+            for ch in 0..<c {
+                for ky in 0..<k {
+                    for kx in 0..<k { out[((o * k + ky) * k + kx) * c + ch] = w[((o * c + ch) * k + ky) * k + kx] }
+                }
+            }
         }
+        return out
     }
 
     /// A float32 `k`x`k` stride-`k` convolution of weight `w` and bias `b` of `g`, no padding.
@@ -103,15 +108,18 @@ extension XNNPACKBackend {
     static func qc8Convolution(_ g: Graph, _ w: TensorID, _ b: TensorID, kernel k: Int, input: TensorQuantization,
                                kernelScales: [Float], outputZeroPoint: Int8, outputScale: Float, outputMin: Int8 = -128) throws -> Operator {
         let n = g[w].shape[0], c = g[w].elementCount / n / (k * k)
-        let codes = ConstantPacking.rowMajorIntegers(g, w), starts = ConstantPacking.rowMajorIntegers(g, b)
-        let bias = try (0..<n).map { row -> Int32 in
-            let sum = codes[(row * c * k * k)..<((row + 1) * c * k * k)].reduce(Int64(0)) { $0 + Int64($1) }
-            guard let start = Int32(exactly: Int64(starts[row]) + Int64(input.zeroPoint) * sum) else {
-                throw Failure(reason: "channel \(row)'s accumulator start does not fit int32 without the zero point's share")
+        let codes = ConstantPacking.rowMajorInt8(g, w), starts = ConstantPacking.rowMajorInt32(g, b), rowLength = c * k * k
+        let bias = try codes.withUnsafeBufferPointer { q in
+            try (0..<n).map { row -> Int32 in
+                var sum = 0
+                for j in (row * rowLength)..<((row + 1) * rowLength) { sum += Int(q[j]) }
+                guard let start = Int32(exactly: Int64(starts[row]) + Int64(input.zeroPoint) * Int64(sum)) else {
+                    throw Failure(reason: "channel \(row)'s accumulator start does not fit int32 without the zero point's share")
+                }
+                return start
             }
-            return start
         }
-        let kernel = ohwi(codes.map { Int8($0) }, outputs: n, inputs: c, kernel: k), size = UInt32(k)
+        let kernel = ohwi(codes, outputs: n, inputs: c, kernel: k), size = UInt32(k)
         return try Operator("xnn_create_convolution2d_nhwc_qc8") {
             xnn_create_convolution2d_nhwc_qc8(0, 0, 0, 0, size, size, size, size, 1, 1, 1, c, n, c, n,
                                               Int8(input.zeroPoint - 128), input.scale, kernelScales, kernel, bias,
