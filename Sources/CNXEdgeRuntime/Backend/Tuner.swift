@@ -4,12 +4,12 @@ import Foundation
 ///
 /// Each candidate provider runs the whole graph wherever it supports an op (the table's choice
 /// elsewhere), with a clock around every op; each op's median over the runs is its time on that
-/// provider, in the cache state of a real inference. Every op goes to its fastest provider (above
-/// one thread, swift only where the table puts everything on it: its thread pool and the native
-/// one do not share the CPU well). Then
+/// provider, in the cache state of a real inference. An op leaves the table's provider for one at
+/// least ``requiredGain`` faster on it (swift only where the table puts everything on it: mixed
+/// with native it measured slower). Then
 /// the tuned placement and the default table's run the whole graph in alternation, and the tuned
-/// one is kept only if its median is at least ``requiredGain`` faster; otherwise the table's is
-/// (still stored as measured, with the times).
+/// one is kept only if its median is at least ``requiredGain`` faster and its op times add up to
+/// that gain too; otherwise the table's is (still stored as measured, with the times).
 public enum Tuner {
     /// What a tuning run measured.
     public struct Result: Sendable {
@@ -26,8 +26,9 @@ public enum Tuner {
         public var seconds: Double
     }
 
-    /// How much faster than the table's a tuned placement must run the whole model to be kept:
-    /// 3%, about the spread of two medians of the same placement on a quiet machine. A placement
+    /// How much faster than the table's an op's provider must be for the op to move, and a tuned
+    /// placement must run the whole model to be kept: 3%, about the spread of two medians of the
+    /// same placement on a quiet machine. A placement
     /// that mixes providers costs at load (each provider packs its weights, XNNPACK creates its
     /// operators: 3-4 ms more to the first result for int8 Atto on Zen 3), which a gain within
     /// the noise does not repay.
@@ -81,28 +82,41 @@ public enum Tuner {
                 times[i][provider] = median(perOp[c][i].map { Double($0) / 1e6 })
             }
         }
-        // Above one thread, swift is not mixed with native and xnnpack: its workers and their
-        // pthreadpool would take turns spinning while the other runs (a mixed Atto placement ran
-        // 23.0 ms against the table's 13.2 at two threads on Zen 3).
-        let mixable: Set<Provider> = options.threads > 1 && table.providers.contains(where: { $0 != .swift })
-            ? [.native, .xnnpack] : Set(Provider.allCases)
+        // swift is not mixed with native and xnnpack (it is timed, and shown): above one thread
+        // its workers and their pthreadpool take turns spinning while the other runs (a mixed Atto
+        // placement ran 23.0 ms against the table's 13.2 at two threads on Zen 3); at one thread a
+        // mixed fp32 placement that won its tune run by 11% ran 15-20% slower at the median in
+        // the benchmark runs after it (equal minimum: it suffers more from a noisy neighbour).
+        let mixable: Set<Provider> = table.providers.contains(where: { $0 != .swift }) ? [.native, .xnnpack] : Set(Provider.allCases)
+        // An op leaves the table's provider only for one at least `requiredGain` faster on it.
         let tuned = graph.ops.indices.map { i -> Provider in
-            let best = times[i].filter { mixable.contains($0.key) }
-                .min { $0.value < $1.value || ($0.value == $1.value && $0.key == table.providers[i]) }
-            return best?.key ?? table.providers[i]
+            let home = table.providers[i]
+            guard let best = times[i].filter({ mixable.contains($0.key) }).min(by: { $0.value < $1.value }),
+                  let homeTime = times[i][home] else { return home }
+            return best.value <= homeTime * (1 - requiredGain) ? best.key : home
         }
         let stringTimes = times.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) }
         // The tuned placement against the table's, whole graph, alternating.
         let candidate = Placement(providers: tuned, source: .measured, times: stringTimes)
         let pair = try [candidate, table].map { try CompiledModel(graph: graph, backend: placed(.fixed($0))) }
+        // Both on the shared pool, never swift: they alternate run by run.
         var wall: [[Double]] = [[], []]
-        try roundRobin([runs, runs]) { m, timed in
+        try roundRobin([runs, runs], block: 1, warmUp: false) { m, timed in
             let t0 = DispatchTime.now().uptimeNanoseconds
             _ = try pair[m].predict(input)
             if timed { wall[m].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
         }
         let tunedMs = median(wall[0]), tableMs = median(wall[1])
-        let keep = tuned == table.providers || tunedMs <= tableMs * (1 - requiredGain)
+        // Kept only where both the op times and the whole model say it is `requiredGain` faster:
+        // an op or two moved for a few microseconds each cannot make the whole model 3% faster,
+        // however the medians of one run fall.
+        let tableOps = graph.ops.indices.reduce(0.0) { $0 + (times[$1][table.providers[$1]] ?? 0) }
+        let predicted = graph.ops.indices.reduce(0.0) { sum, i in
+            guard let home = times[i][table.providers[i]], let chosen = times[i][tuned[i]] else { return sum }
+            return sum + home - chosen
+        }
+        let keep = tuned == table.providers
+            || (predicted >= tableOps * requiredGain && tunedMs <= tableMs * (1 - requiredGain))
         let placement = keep ? candidate : Placement(providers: table.providers, source: .measured, times: stringTimes)
         return Result(placement: placement, times: times, tunedMilliseconds: tunedMs, tableMilliseconds: tableMs, keptTable: !keep,
                       seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
@@ -113,11 +127,12 @@ public enum Tuner {
     /// The untimed run absorbs the switch: the workers of the model that ran before spin for a
     /// while after its last run, and on a two-core CPU they slow the next model's first run (by
     /// half at two threads, measured).
-    static func roundRobin(_ runs: [Int], block: Int = 4, _ run: (_ model: Int, _ timed: Bool) throws -> Void) rethrows {
+    /// `warmUp` false: untimed runs only the first time (models on one pool, none swift).
+    static func roundRobin(_ runs: [Int], block: Int = 4, warmUp: Bool = true, _ run: (_ model: Int, _ timed: Bool) throws -> Void) rethrows {
         var done = [Int](repeating: 0, count: runs.count), first = true
         while runs.indices.contains(where: { done[$0] < runs[$0] }) {
             for m in runs.indices where done[m] < runs[m] {
-                try run(m, false)
+                if warmUp || first { try run(m, false) }
                 if first { try run(m, false) }
                 let n = min(block, runs[m] - done[m])
                 for _ in 0..<n { try run(m, true) }
