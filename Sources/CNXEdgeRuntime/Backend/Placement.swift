@@ -47,14 +47,15 @@ public struct Placement: Sendable, Equatable, Codable {
     }
 
     /// The default placement on `isa`: per op, the provider the README's per-shape table
-    /// measured fastest there (`cnx-edge bench --providers`), among those this build has.
+    /// measured fastest there (`cnx-edge tune --dry-run`), among those this build has.
     ///
-    /// On x86-64 (AVX2 and AVX-512) our C kernels beat Debian's 2022 XNNPACK on the 1x1,
-    /// downsample and classifier shapes of Atto, fp32 and int8, at 1 and 2 threads (README,
-    /// "Execution providers and placement": 1.1-1.9x on Zen 3; one int8 shape at 2 threads within
-    /// noise), so everything is `native`. On NEON no ARM64 device has measured
-    /// them yet: `native` too, until `cnx-edge tune` measures XNNPACK's dot-product kernels on
-    /// the device. Without the `Native` trait everything is `swift`.
+    /// On x86-64 our C kernels beat Debian's 2022 XNNPACK on the 1x1 and downsample shapes of
+    /// Atto, fp32 and int8, at 1 and 2 threads (README, "Execution providers and placement":
+    /// 1.0-2.6x on Zen 3 with AVX2; the classifier level, within noise; fp32 1x1s 1.05-1.24x on an
+    /// AVX-512 Zen 4/5 in an earlier session, int8 there not yet measured against qc8), so
+    /// everything is `native`. On NEON no ARM64 device has measured them yet: `native` too, until
+    /// `cnx-edge tune` measures XNNPACK's dot-product kernels on the device. Without the `Native`
+    /// trait everything is `swift`.
     public static func table(for graph: Graph, isa: KernelISA?) -> Placement {
         // Asks nothing of XNNPACK, so a model the table places never initialises it.
         #if Native
