@@ -58,7 +58,7 @@ extension NativeBackend {
     /// `f32-quantize-u8` over `count` floats in tiles on the pool.
     func quantize(_ x: UnsafePointer<Float>, count: Int, _ q: TensorQuantization, into out: UnsafeMutablePointer<UInt8>) {
         let isa = isa, inverse = q.inverseScale
-        forEachTile(count, tile: max(4096, (count + 4 * threads - 1) / (4 * threads))) { r in
+        forEachElementTile(count) { r in
             cnx_f32_quantize_u8(isa, x + r.lowerBound, r.count, inverse, q.zeroPoint, out + r.lowerBound)
         }
     }

@@ -45,6 +45,14 @@ extension NativeBackend {
         forEachTile(rows, tile: max(8, (rows + 4 * threads - 1) / (4 * threads)), body)
     }
 
+    /// Calls `body` on disjoint ranges covering `0..<count` elements of an element-wise pass
+    /// (quantize, GELU, byte flips and lookups): about four per thread, at least 4096 and a
+    /// multiple of 64 long, on the pool. Elements are independent, so the split does not change
+    /// results.
+    func forEachElementTile(_ count: Int, _ body: (Range<Int>) -> Void) {
+        forEachTile(count, tile: max(4096, (count / (4 * threads) + 63) / 64 * 64), body)
+    }
+
     /// Calls `body` on `0..<count` split into ranges of `tile` (the last shorter), on the pool, or
     /// once on this thread without one.
     func forEachTile(_ count: Int, tile: Int, _ body: (Range<Int>) -> Void) {

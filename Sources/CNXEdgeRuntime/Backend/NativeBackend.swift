@@ -164,11 +164,8 @@ public final class NativeBackend: Backend, PreparedGraphBackend, @unchecked Send
 
     /// - Parameter options: threads for the kernels; a pool of `options.threads` workers is
     ///   created here when it is above 1 and destroyed with the backend.
-    public init(options: ExecutionOptions = .init()) {
-        cnx_kernels_init()
-        (isa, isaOverride) = Self.isa(requested: options.isa)
-        threads = max(1, options.threads)
-        threadPool = threads > 1 ? ThreadPool(threads: threads) : nil
+    public convenience init(options: ExecutionOptions = .init()) {
+        self.init(options: options, threadPool: options.threads > 1 ? ThreadPool(threads: options.threads) : nil)
     }
 
     /// A backend on `threadPool` (its thread count `options.threads`) instead of a pool of its own:

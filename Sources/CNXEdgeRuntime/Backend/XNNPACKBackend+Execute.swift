@@ -66,7 +66,7 @@ extension XNNPACKBackend {
     /// `f32-gelu` in place over `count` floats, in tiles on the pool.
     func gelu(_ data: UnsafeMutablePointer<Float>, count: Int) {
         let isa = native.isa
-        native.forEachTile(count, tile: max(4096, (count + 4 * native.threads - 1) / (4 * native.threads))) { r in
+        native.forEachElementTile(count) { r in
             cnx_f32_gelu(isa, data + r.lowerBound, r.count)
         }
     }
@@ -74,7 +74,7 @@ extension XNNPACKBackend {
     /// uint8 codes as int8 codes (`u ^ 0x80`, the same as `u − 128`), eight at a time; `into`
     /// may be `codes`.
     func flipTopBits(_ codes: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, count: Int) {
-        native.forEachTile(count, tile: max(4096, (count / (4 * native.threads) + 63) / 64 * 64)) { r in
+        native.forEachElementTile(count) { r in
             var i = r.lowerBound
             let from = UnsafeRawPointer(codes), to = UnsafeMutableRawPointer(out)
             while i + 8 <= r.upperBound {
@@ -89,7 +89,7 @@ extension XNNPACKBackend {
     func lookUp(_ data: UnsafeMutablePointer<UInt8>, count: Int, _ table: [UInt8]) {
         table.withUnsafeBufferPointer { t in
             let t = t.baseAddress!
-            native.forEachTile(count, tile: max(4096, (count / (4 * native.threads) + 63) / 64 * 64)) { r in
+            native.forEachElementTile(count) { r in
                 for i in r { data[i] = t[Int(data[i])] }
             }
         }
