@@ -7,7 +7,7 @@ RELEASE_BIN = .build/release/cnx-edge
 # networks. -enable-testing keeps @testable imports working in release.
 TEST_FLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: bootstrap build bench test clean
+.PHONY: bootstrap build bench test clean arm64-env test-arm64 test-arm64-ci dist-arm64
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -29,5 +29,31 @@ endif
 	$(SWIFT) test $(TEST_FLAGS) --disable-default-traits --scratch-path .build-notraits \
 		--filter 'ReferenceModelTests|CompiledModelTests|OpHarnessTests|CLITests|ProviderTests'
 
+# ARM64 under emulation (scripts/arm64/): a Debian sid chroot with Debian's swiftlang in
+# .build-arm64-env/ (about 7 GB; nothing from sid on the host), the package cross-compiled for
+# aarch64, its tests run under qemu-aarch64 on three CPU models, then the aarch64 binary against the
+# x86-64 one on the same .cnx files and eval images. scripts/arm64/test.sh says what runs where.
+ARM64_MODELS ?= cortex-a53 neoverse-n1 max
+arm64-env:
+	scripts/arm64/env.sh setup
+
+test-arm64: build
+	scripts/arm64/build.sh tests
+	ARM64_MODELS="$(ARM64_MODELS)" scripts/arm64/test.sh
+	ARM64_MODELS="$(ARM64_MODELS)" scripts/arm64/cross-check.sh
+
+# The subset CI runs (see .ci/run): kernels, op harness and native parity on every model, the CLI
+# and the cross-architecture check on neoverse-n1 (the Pi 5 / RK3588 stand-in).
+test-arm64-ci: build
+	scripts/arm64/build.sh tests
+	ARM64_GROUPS="kernels ops native" scripts/arm64/test.sh
+	ARM64_MODELS=neoverse-n1 ARM64_GROUPS="cli" scripts/arm64/test.sh
+	ARM64_MODELS=neoverse-n1 scripts/arm64/cross-check.sh
+
+# dist/cnx-edge-aarch64-linux.tar.gz: the aarch64 cnx-edge for a board (see scripts/arm64/dist.sh).
+dist-arm64:
+	scripts/arm64/dist.sh
+
 clean:
-	rm -rf .build .build-portable .build-notraits
+	rm -rf .build .build-portable .build-notraits .build-arm64 .build-arm64-dist dist
+	@echo "(the ARM64 chroot stays in .build-arm64-env: scripts/arm64/env.sh umount; rm -rf .build-arm64-env)"

@@ -3,6 +3,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
 #if __has_include(<cpuinfo.h>)
 #include <cpuinfo.h>
 #define CNX_HAVE_CPUINFO 1
@@ -69,6 +73,61 @@ const cnx_kernel_table* cnx_kernels_table(cnx_isa isa) {
 #endif
         default: abort();
     }
+}
+
+size_t cnx_cpu_features(char* out, size_t size) {
+    cnx_kernels_init();
+    char buf[256];
+    size_t n = 0;
+#define CNX_ADD(cond, text)                                                        \
+    do {                                                                           \
+        if ((cond) && n < sizeof buf) n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", text); \
+    } while (0)
+#if defined(__x86_64__)
+    CNX_ADD(1, "x86-64:");
+#if CNX_HAVE_CPUINFO
+    const bool cpu = cpuinfo_initialize();
+    CNX_ADD(cpu && cpuinfo_has_x86_avx2(), " avx2");
+    CNX_ADD(cpu && cpuinfo_has_x86_fma3(), " fma");
+    CNX_ADD(cpu && cpuinfo_has_x86_avx512f(), " avx512f");
+    CNX_ADD(cpu && cpuinfo_has_x86_avx512bw(), " avx512bw");
+    CNX_ADD(cpu && cpuinfo_has_x86_avx512vl(), " avx512vl");
+    CNX_ADD(cpu && cpuinfo_has_x86_avx512vnni(), " avx512vnni");
+    CNX_ADD(cpu && cpuinfo_has_x86_avx512vbmi(), " avx512vbmi");
+    CNX_ADD(cpu && cpuinfo_has_x86_avx512bf16(), " avx512bf16");
+#else
+    CNX_ADD(1, " (no cpuinfo in this build)");
+#endif
+#elif defined(__aarch64__)
+    CNX_ADD(1, "aarch64: asimd");
+#if CNX_HAVE_CPUINFO
+    const bool cpu = cpuinfo_initialize();
+    CNX_ADD(cpu && cpuinfo_has_arm_neon_fp16_arith(), " fp16");
+    CNX_ADD(cpu && cpuinfo_has_arm_neon_dot(), " dotprod");
+    CNX_ADD((getauxval(AT_HWCAP2) & (1UL << 13)) != 0, " i8mm(hwcap2)");
+    CNX_ADD(cpu && cpuinfo_has_arm_sve(), " sve");
+    CNX_ADD(cpu && cpuinfo_has_arm_sve2(), " sve2");
+    CNX_ADD(cpu && cpuinfo_has_arm_bf16(), " bf16");
+    if (cpu && cpuinfo_get_cores_count() > 0) {
+        const struct cpuinfo_core* core = cpuinfo_get_core(0);
+        if (core != NULL && core->uarch != cpuinfo_uarch_unknown)
+            n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, "; core 0 uarch 0x%x", (unsigned)core->uarch);
+        else CNX_ADD(1, "; core name unknown to cpuinfo");
+    }
+#else
+    CNX_ADD(1, " (no cpuinfo in this build)");
+#endif
+#else
+    CNX_ADD(1, "other architecture");
+#endif
+#undef CNX_ADD
+    if (n >= sizeof buf) n = sizeof buf - 1;
+    if (size > 0) {
+        const size_t m = n < size - 1 ? n : size - 1;
+        memcpy(out, buf, m);
+        out[m] = 0;
+    }
+    return n;
 }
 
 const char* cnx_kernel_name(cnx_kernel kernel, cnx_isa isa) {

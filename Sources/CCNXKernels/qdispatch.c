@@ -1,5 +1,7 @@
 // The int8 kernels' public entry points: the variant per `cnx_isa` (AVX-512 means VNNI where the
-// CPU has it, with VBMI's table lookup where it also has that, else the AVX2 kernels), names, and the pthreadpool split of a GEMM.
+// CPU has it, with VBMI's table lookup where it also has that, else the AVX2 kernels; NEON means
+// the i8mm GEMM where the CPU has ARMv8.6 int8 matrix multiply, else the dot-product GEMM where it has
+// ARMv8.2 dot product, else widening multiply-adds), names, and the pthreadpool split of a GEMM.
 #include <stdio.h>
 #include <stdlib.h>
 #if __has_include(<cpuinfo.h>)
@@ -30,6 +32,27 @@ static bool has_avx512vbmi(void) {
 }
 #endif
 
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1UL << 20)
+#endif
+#ifndef HWCAP2_I8MM
+#define HWCAP2_I8MM (1UL << 13)
+#endif
+/// ARMv8.2 dot product (`sdot`/`udot`): cpuinfo, which reads the kernel's HWCAP.
+static bool has_arm_dot(void) {
+#if CNX_Q_HAVE_CPUINFO
+    return cpuinfo_initialize() && cpuinfo_has_arm_neon_dot();
+#else
+    return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#endif
+}
+/// ARMv8.6 int8 matrix multiply (`smmla`/`usmmla`/`usdot`): HWCAP2 directly (Debian's 2022
+/// cpuinfo has no i8mm query).
+static bool has_arm_i8mm(void) { return (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0; }
+#endif
+
 /// The variant `isa` runs here (`supported` false: the one it would run, for names only).
 static const cnx_qkernel_table* variant(cnx_isa isa, bool supported) {
     (void)supported;
@@ -43,7 +66,10 @@ static const cnx_qkernel_table* variant(cnx_isa isa, bool supported) {
             return has_avx512vbmi() ? &cnx_qkernels_avx512vbmi : &cnx_qkernels_avx512vnni;
 #endif
 #if defined(__aarch64__)
-        case cnx_isa_neon: return &cnx_qkernels_neon;
+        case cnx_isa_neon:
+            if (!supported) return &cnx_qkernels_neoni8mm;
+            if (has_arm_i8mm()) return &cnx_qkernels_neoni8mm;
+            return has_arm_dot() ? &cnx_qkernels_neondot : &cnx_qkernels_neon;
 #endif
         default: return NULL;
     }

@@ -40,6 +40,8 @@ typedef struct cnx_qkernel_table {
 /// Row tiles of each ISA's qu8-pwconv (its `MR`).
 #define CNX_QU8_PWCONV_ROWS_AVX2 10
 #define CNX_QU8_PWCONV_ROWS_AVX512 12
+#define CNX_QU8_PWCONV_ROWS_NEONDOT 4
+#define CNX_QU8_PWCONV_ROWS_NEONI8MM 4
 
 /// Declares one ISA's int8 kernels, `cnx_<kernel>_<isa>` (each in its file `<kernel>_<isa>.c`).
 #define CNX_QU8_KERNELS(isa)                                                                                     \
@@ -62,6 +64,11 @@ void cnx_qu8_pwconv_avx512_vbmi(const cnx_qu8_pwconv_params* p, size_t row_begin
 #endif
 #if defined(__aarch64__)
 CNX_QU8_KERNELS(neon)
+/// The GEMM with ARMv8.2 `sdot` and with ARMv8.6 `usmmla`; their other kernels are plain NEON's.
+void cnx_qu8_pwconv_neondot(const cnx_qu8_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin,
+                            size_t panel_end);
+void cnx_qu8_pwconv_neoni8mm(const cnx_qu8_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin,
+                             size_t panel_end);
 #endif
 
 extern const cnx_qkernel_table cnx_qkernels_scalar;
@@ -72,6 +79,8 @@ extern const cnx_qkernel_table cnx_qkernels_avx512vbmi;
 #endif
 #if defined(__aarch64__)
 extern const cnx_qkernel_table cnx_qkernels_neon;
+extern const cnx_qkernel_table cnx_qkernels_neondot;
+extern const cnx_qkernel_table cnx_qkernels_neoni8mm;
 #endif
 
 #define CNX_QNAMES(isa)                                                                              \

@@ -14,4 +14,21 @@ const cnx_qkernel_table cnx_qkernels_neon = {
     .channel_affine = cnx_u8_channel_affine_neon,
     .names = CNX_QNAMES("neon"),
 };
+
+/// The GEMM's names carry the variant; the other int8 kernels are the plain NEON ones.
+#define CNX_QNAMES_ARM(gemm)                                                                        \
+    {"qu8-pwconv-f32__" gemm, "qu8-pwconv-f32-residual__" gemm, "qu8-pwconv-u8__" gemm,             \
+     "qu8-pwconv-u8-table__" gemm, "u8-sumsq__neon", "f32-quantize-u8__neon", "u8-channel-affine__neon"}
+
+const cnx_qkernel_table cnx_qkernels_neondot = {
+    .pwconv = cnx_qu8_pwconv_neondot, .pwconv_rows = CNX_QU8_PWCONV_ROWS_NEONDOT, .sumsq = cnx_u8_sumsq_neon,
+    .quantize = cnx_f32_quantize_u8_neon, .channel_affine = cnx_u8_channel_affine_neon,
+    .names = CNX_QNAMES_ARM("neondot"),
+};
+
+const cnx_qkernel_table cnx_qkernels_neoni8mm = {
+    .pwconv = cnx_qu8_pwconv_neoni8mm, .pwconv_rows = CNX_QU8_PWCONV_ROWS_NEONI8MM, .sumsq = cnx_u8_sumsq_neon,
+    .quantize = cnx_f32_quantize_u8_neon, .channel_affine = cnx_u8_channel_affine_neon,
+    .names = CNX_QNAMES_ARM("neoni8mm"),
+};
 #endif

@@ -43,12 +43,16 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "The native kernels' instruction set to show (default: the best this CPU runs).")
     var isa: KernelISA?
 
+    @Flag(help: "Show the CPU features cpuinfo reports and the kernels each instruction set runs here, then stop (no model).")
+    var cpu = false
+
     func validate() throws {
         #if !Native
         if backend == .native || backend == .xnnpack {
             throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift or auto")
         }
         #endif
+        if cpu { return }
         guard (path == nil) != (weights == nil) else { throw ValidationError("give either MODEL.cnx or --weights FILE") }
         if path != nil, after != nil || quantization.precision == .int8 {
             throw ValidationError("--after and --precision apply to --weights (a .cnx file holds the final graph)")
@@ -59,6 +63,14 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if cpu {
+                #if Native
+                NativeBackend.cpuDescription.forEach { print($0) }
+                #else
+                print("this cnx-edge was built without the Native trait: the swift provider only")
+                #endif
+                return
+            }
             if let path {
                 let options = ExecutionOptions(threads: quantization.threads, isa: isa)  // --threads picks the stored placement for that count
                 let compiled = try CompiledModel(contentsOf: path, backend: backend.makeBackend(options, stored: backend.storedPlacement(beside: path, options)))

@@ -21,10 +21,21 @@ struct CLITests {
         return dir.appendingPathComponent("cnx-edge")
     }()
 
+    /// `CNX_EDGE_TEST_RUNNER`: a command that runs the binary when it cannot be exec'd directly,
+    /// e.g. `qemu-aarch64-static -L SYSROOT -cpu cortex-a53` for an aarch64 build tested on x86-64
+    /// (`make test-arm64`); split on spaces, the binary and its arguments follow it.
+    static let runner: [String] = (ProcessInfo.processInfo.environment["CNX_EDGE_TEST_RUNNER"] ?? "")
+        .split(separator: " ").map(String.init)
+
     static func run(_ arguments: [String]) throws -> Result {
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        if let launcher = runner.first {
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = Array(runner.dropFirst()) + [binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -6,7 +6,7 @@ import _CNXEdgeTestSupport
 /// The reference vectors through compile → plan → ``SwiftBackend``, folded and unfolded.
 @Suite("Reference parity, compiled graph on the Swift backend")
 struct CompiledModelTests {
-    @Test("logits and tapped intermediates within 1e-4 relative L2", arguments: [0, 1, 2], [1, 2])
+    @Test("logits and tapped intermediates within 1e-4 relative L2", arguments: ReferenceFiles.modelIndices, [1, 2])
     func parity(modelIndex: Int, threads: Int) throws {
         let m = ReferenceModelTests.models[modelIndex]
         let weights = try WeightLoader.load(path: ReferenceFiles.reference(m.weights), expected: m.size)

@@ -17,7 +17,7 @@ struct NativeBackendTests {
     static let foldings = [(true, false), (false, false), (true, true)]
 
     @Test("logits and taps within 1e-4 of timm; 1 and 2 threads bit-identical; within 1e-5 of the Swift backend",
-          arguments: [0, 1, 2])
+          arguments: ReferenceFiles.modelIndices)
     func parity(modelIndex: Int) throws {
         let m = ReferenceModelTests.models[modelIndex]
         let weights = try WeightLoader.load(path: ReferenceFiles.reference(m.weights), expected: m.size)

@@ -13,7 +13,7 @@ struct ProviderTests {
 
     #if Native
     @Test("--backend xnnpack, fp32: logits within 1e-4 of timm's on every reference vector, XNNPACK running every 1x1, downsample and classifier",
-          arguments: [0, 1, 2], [1, 2])
+          arguments: ReferenceFiles.modelIndices, [1, 2])
     func xnnpackParity(modelIndex: Int, threads: Int) throws {
         guard Provider.available.contains(.xnnpack) else { return }
         let m = ReferenceModelTests.models[modelIndex]

@@ -54,7 +54,7 @@ struct ReferenceModelTests {
         return "?"
     }
 
-    @Test("logits and every stored intermediate within 1e-4 relative L2", arguments: [0, 1, 2], [1, 2])
+    @Test("logits and every stored intermediate within 1e-4 relative L2", arguments: ReferenceFiles.modelIndices, [1, 2])
     func parity(modelIndex: Int, threads: Int) throws {
         let m = Self.models[modelIndex]
         let weights = try WeightLoader.load(path: ReferenceFiles.reference(m.weights), expected: m.size)

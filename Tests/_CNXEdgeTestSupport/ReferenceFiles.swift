@@ -21,6 +21,16 @@ public enum ReferenceFiles {
         return archive.mapValues { ($0.shape, $0.floats()) }
     }
 
+    /// Indices into the reference models (atto, femto, pico) the parity tests run: all three, or
+    /// those `CNX_EDGE_TEST_SIZES` names (comma-separated, e.g. `atto`: `make test-arm64` under
+    /// emulation, where each model's parity takes minutes).
+    public static let modelIndices: [Int] = {
+        let names = ["atto", "femto", "pico"]
+        guard let list = ProcessInfo.processInfo.environment["CNX_EDGE_TEST_SIZES"] else { return Array(names.indices) }
+        let chosen = list.split(separator: ",").compactMap { names.firstIndex(of: String($0)) }
+        return chosen.isEmpty ? Array(names.indices) : chosen
+    }()
+
     /// The parsed `manifest.json`.
     public static func manifest() throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: reference("manifest.json")))

@@ -72,6 +72,12 @@ cnx_isa cnx_kernels_best_isa(void);
 /// Whether this build has kernels for `isa` and this CPU can run them.
 bool cnx_isa_supported(cnx_isa isa);
 
+/// The CPU features kernel selection looks at, as cpuinfo (and, for ARM i8mm, which Debian's 2022
+/// cpuinfo does not report, the kernel's HWCAP2) sees them: e.g. "x86-64: avx2 fma avx512f ..." or
+/// "aarch64: asimd fp16 dotprod i8mm sve sve2 bf16". Writes at most `size` bytes including the NUL;
+/// returns the full length.
+size_t cnx_cpu_features(char* out, size_t size);
+
 /// The kernel's name for `isa`, e.g. "f32-pwconv-gelu__avx512"; a static string, never NULL
 /// (a name is returned even where `isa` is unsupported).
 const char* cnx_kernel_name(cnx_kernel kernel, cnx_isa isa);

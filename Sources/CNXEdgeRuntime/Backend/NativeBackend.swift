@@ -48,6 +48,23 @@ public final class NativeBackend: Backend, PreparedGraphBackend, @unchecked Send
         return KernelISA.allCases.first { Self.code($0) == code } ?? .scalar
     }
 
+    /// What `cnx-edge inspect --cpu` prints: the CPU features cpuinfo reports, then per ISA this CPU
+    /// runs, the float and int8 GEMM kernels it picks (the int8 GEMM's variant follows the features:
+    /// AVX-512 VNNI/VBMI, ARM dot product or i8mm).
+    public static var cpuDescription: [String] {
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = cnx_cpu_features(&buffer, buffer.count)
+        var lines = ["features: " + String(cString: buffer)]
+        for isa in runnableISAs {
+            let c = code(isa)
+            lines.append("\(isa)\(c == cnx_kernels_best_isa() ? " (best)" : ""): "
+                + "\(String(cString: cnx_kernel_name(cnx_kernel_f32_pwconv_gelu, c))), "
+                + "\(String(cString: cnx_kernel_name(cnx_kernel_f32_dwconv7x7_ln, c))), "
+                + "\(String(cString: cnx_qkernel_name(cnx_qkernel_qu8_pwconv_u8_table, c)))")
+        }
+        return lines
+    }
+
     /// Every ISA this CPU and build run, scalar first.
     public static var runnableISAs: [KernelISA] { KernelISA.allCases.filter(canRun) }
 

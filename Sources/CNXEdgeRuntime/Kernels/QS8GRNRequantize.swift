@@ -94,7 +94,11 @@ public func qs8GRNRequantize(_ p: GRNRequantizeParameters, panels: Range<Int>) {
             }
             let q0 = quantized(0), q1 = quantized(1), q2 = quantized(2), q3 = quantized(3)
             sums &+= (q0 &+ q1) &+ (q2 &+ q3)
-            let packed = (q0 & byte) | ((q1 & byte) &<< 8) | ((q2 & byte) &<< 16) | (q3 &<< 24)
+            // In steps: Debian's swiftlang 6.2 (the aarch64 cross toolchain) gives up type-checking
+            // it as one expression.
+            let low: SIMD16<Int32> = (q0 & byte) | ((q1 & byte) &<< 8)
+            let high: SIMD16<Int32> = ((q2 & byte) &<< 16) | (q3 &<< 24)
+            let packed = low | high
             (destination + g &* 64).storeBytes(of: packed, as: SIMD16<Int32>.self)
             if let pairs = p.pairs {
                 // Each lane's (k0, k2) then (k1, k3) as int16 halves: 16 lanes of even pairs, then odd.
