@@ -10,19 +10,20 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$REPO"
 scripts/arm64/build.sh dist
-SYSROOT="$(scripts/arm64/env.sh sysroot)"
+SYSROOT="$(scripts/arm64/env.sh dist-sysroot)"
 CHROOT="$(scripts/arm64/env.sh chroot-dir)"
 BIN=.build-arm64-dist/aarch64-unknown-linux-gnu/release/cnx-edge
 STAGE=dist/cnx-edge-aarch64-linux
 rm -rf "$STAGE"; mkdir -p "$STAGE/lib"
 cp "$BIN" "$STAGE/cnx-edge"
-"$CHROOT/usr/libexec/swift/bin/llvm-strip" "$STAGE/cnx-edge" 2>/dev/null || true
+# Host tools (the chroot's need sid's glibc): /opt/swift's llvm-objcopy, binutils' readelf.
+objcopy=/opt/swift/usr/bin/llvm-objcopy; [ -x "$objcopy" ] || objcopy=llvm-objcopy
+"$objcopy" --strip-all "$STAGE/cnx-edge"
 for lib in libXNNPACK.so.0 libcpuinfo.so.0 libpthreadpool.so.0; do
     cp -L "$SYSROOT/usr/lib/aarch64-linux-gnu/$lib" "$STAGE/lib/$lib"
 done
 
-readelf="$CHROOT/usr/libexec/swift/bin/llvm-readelf"
-[ -x "$readelf" ] || readelf=readelf
+readelf=readelf
 needed() { "$readelf" -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 glibc() { "$readelf" -V "$1" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1; }
 from_board=$( (needed "$STAGE/cnx-edge"; for l in "$STAGE"/lib/*; do needed "$l"; done) | sort -u |
@@ -35,9 +36,9 @@ Copy this folder to the board and run ./cnx-edge (keep lib/ beside it). The Swif
 Foundation are linked in; lib/ holds Debian bookworm's arm64 XNNPACK (2022-02-16), cpuinfo and
 pthreadpool. From the board's own system it needs only:
   $from_board
-i.e. glibc $glibc_min or newer (it was linked against Debian sid's glibc: Debian 13 trixie,
-Ubuntu 24.04 or newer), libstdc++6 and libgcc-s1, and for JPEG/PNG input libturbojpeg0 and
-libpng16-16 (Debian/Ubuntu: apt install libturbojpeg0 libpng16-16t64, or libpng16-16 on older ones).
+i.e. glibc ${glibc_min#GLIBC_} or newer (linked against Debian 13 trixie's), libstdc++6 and libgcc-s1, and
+for JPEG/PNG input libturbojpeg0 and libpng16-16 (Debian/Ubuntu: apt install libturbojpeg0
+libpng16-16t64, or libpng16-16 on older releases).
 
   ./cnx-edge inspect --cpu                     # the CPU features seen and the kernels chosen
   ./cnx-edge compile --weights convnextv2_atto.safetensors --precision int8 --calibration DIR --output atto-int8.cnx
@@ -46,7 +47,7 @@ libpng16-16 (Debian/Ubuntu: apt install libturbojpeg0 libpng16-16t64, or libpng1
 EOF
 tar -C dist -czf dist/cnx-edge-aarch64-linux.tar.gz cnx-edge-aarch64-linux
 echo "dist/cnx-edge-aarch64-linux.tar.gz: $(du -h dist/cnx-edge-aarch64-linux.tar.gz | cut -f1); binary $(du -h "$STAGE/cnx-edge" | cut -f1)"
-echo "needs from the board: $from_board(glibc $glibc_min)"
+echo "needs from the board: $from_board(glibc ${glibc_min#GLIBC_})"
 
 # Smoke test: the unpacked folder, elsewhere, under qemu; the sysroot supplies only what the board would.
 scratch="$(mktemp -d)"

@@ -3,6 +3,7 @@
 # mounts what a build in it needs. Idempotent: each step leaves a stamp and is skipped next time.
 #
 #   scripts/arm64/env.sh setup     # host packages (bookworm only), sid chroot, arm64 sysroot
+#   scripts/arm64/env.sh setup-dist  # also the trixie sysroot `make dist-arm64` links against
 #   scripts/arm64/env.sh mount     # bind-mounts for a build (the checkout at its own path)
 #   scripts/arm64/env.sh umount
 #
@@ -85,6 +86,7 @@ setup() {
         cat > "$CHROOT/etc/apt/sources.list" <<EOF
 deb $MIRROR sid main
 deb [arch=arm64] $MIRROR bookworm main
+deb [arch=arm64] $MIRROR trixie main
 EOF
         in_chroot dpkg --add-architecture arm64
         do_mount
@@ -156,8 +158,44 @@ EOF
     log "ready: chroot $CHROOT, sysroot $SYSROOT"
 }
 
+# The sysroot a board binary links against: Debian 13 trixie's arm64 glibc (2.41), libstdc++ and
+# image libraries instead of sid's, so the binary asks the board for glibc <= 2.41 rather than
+# sid's 2.43 (sid's libm gives sqrtf & co. new symbol versions); the Swift runtime (static) and
+# bookworm's XNNPACK set as in the test sysroot.
+DIST_SYSROOT="$CHROOT/sysroot-dist"
+setup_dist() {
+    setup
+    done_step sysroot-dist && return 0
+    log "arm64 dist sysroot (trixie) in $DIST_SYSROOT"
+    do_mount
+    grep -q trixie "$CHROOT/etc/apt/sources.list" || echo "deb [arch=arm64] $MIRROR trixie main" >> "$CHROOT/etc/apt/sources.list"
+    in_chroot apt-get update
+    local debs=/var/cache/arm64-dist-debs
+    rm -rf "$CHROOT$debs"; mkdir -p "$CHROOT$debs"
+    in_chroot sh -c "cd $debs && apt-get download \
+        libc6:arm64/trixie libc6-dev:arm64/trixie linux-libc-dev/trixie libcrypt1:arm64/trixie libcrypt-dev:arm64/trixie \
+        libgcc-s1:arm64/trixie libgcc-14-dev:arm64/trixie libstdc++6:arm64/trixie libstdc++-14-dev:arm64/trixie \
+        libturbojpeg0:arm64/trixie libturbojpeg0-dev:arm64/trixie libpng16-16t64:arm64/trixie libpng-dev:arm64/trixie \
+        zlib1g:arm64/trixie zlib1g-dev:arm64/trixie \
+        libxnnpack-dev:arm64/bookworm libxnnpack0:arm64/bookworm libcpuinfo-dev:arm64/bookworm libcpuinfo0:arm64/bookworm \
+        libpthreadpool-dev:arm64/bookworm libpthreadpool0:arm64/bookworm"
+    rm -rf "$DIST_SYSROOT"; mkdir -p "$DIST_SYSROOT/usr/libexec/swift"
+    local deb
+    for deb in "$CHROOT$debs"/*.deb; do dpkg-deb -x "$deb" "$DIST_SYSROOT"; done
+    # gcc 14's crt files and libgcc live under usr/lib/gcc/aarch64-linux-gnu/14: clang finds them there.
+    cp -a "$SYSROOT/usr/libexec/swift/lib" "$DIST_SYSROOT/usr/libexec/swift/"
+    [ -e "$DIST_SYSROOT/lib" ] || ln -s usr/lib "$DIST_SYSROOT/lib"
+    [ -e "$DIST_SYSROOT/bin" ] || ln -s usr/bin "$DIST_SYSROOT/bin"
+    [ -e "$DIST_SYSROOT/usr/lib/swift" ] || ln -s ../libexec/swift/lib/swift "$DIST_SYSROOT/usr/lib/swift"
+    [ -e "$DIST_SYSROOT/usr/lib/swift_static" ] || ln -s ../libexec/swift/lib/swift_static "$DIST_SYSROOT/usr/lib/swift_static"
+    rm -rf "$CHROOT$debs"
+    mark sysroot-dist
+}
+
 case "${1:-setup}" in
     setup) trap do_umount EXIT; setup ;;
+    setup-dist) trap do_umount EXIT; setup_dist ;;
+    dist-sysroot) echo "$DIST_SYSROOT" ;;
     mount) do_mount ;;
     umount) do_umount ;;
     chroot-dir) echo "$CHROOT" ;;

@@ -54,7 +54,8 @@ public final class NativeBackend: Backend, PreparedGraphBackend, @unchecked Send
     public static var cpuDescription: [String] {
         var buffer = [CChar](repeating: 0, count: 256)
         _ = cnx_cpu_features(&buffer, buffer.count)
-        var lines = ["features: " + String(cString: buffer)]
+        let text = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        var lines = ["features: " + String(decoding: text, as: UTF8.self)]
         for isa in runnableISAs {
             let c = code(isa)
             lines.append("\(isa)\(c == cnx_kernels_best_isa() ? " (best)" : ""): "
