@@ -42,7 +42,7 @@ test-arm64: build
 	ARM64_MODELS="$(ARM64_MODELS)" scripts/arm64/test.sh
 	ARM64_MODELS="$(ARM64_MODELS)" scripts/arm64/cross-check.sh
 
-# The subset CI runs after `make test` (see .ci/run; the full leg takes about 90 minutes): the
+# The subset CI runs after `make test` (see .ci/run; the full leg takes about 65 minutes): the
 # kernel and op-harness tests on every model, then the aarch64 binary against the x86-64 one on 30
 # eval images, fp32 and int8, on neoverse-n1 (the Pi 5 / RK3588 stand-in). About 20 minutes with
 # the chroot's set-up.
