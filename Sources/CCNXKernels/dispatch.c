@@ -4,9 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__aarch64__)
-#include <sys/auxv.h>
-#endif
 #if __has_include(<cpuinfo.h>)
 #include <cpuinfo.h>
 #define CNX_HAVE_CPUINFO 1
@@ -14,6 +11,7 @@
 #define CNX_HAVE_CPUINFO 0
 #endif
 #include "internal.h"
+#include "qinternal.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool supported[CNX_ISA_COUNT];
@@ -104,7 +102,7 @@ size_t cnx_cpu_features(char* out, size_t size) {
     const bool cpu = cpuinfo_initialize();
     CNX_ADD(cpu && cpuinfo_has_arm_neon_fp16_arith(), " fp16");
     CNX_ADD(cpu && cpuinfo_has_arm_neon_dot(), " dotprod");
-    CNX_ADD((getauxval(AT_HWCAP2) & (1UL << 13)) != 0, " i8mm(hwcap2)");
+    CNX_ADD(cnx_arm_has_i8mm(), " i8mm(hwcap2)");
     CNX_ADD(cpu && cpuinfo_has_arm_sve(), " sve");
     CNX_ADD(cpu && cpuinfo_has_arm_sve2(), " sve2");
     CNX_ADD(cpu && cpuinfo_has_arm_bf16(), " bf16");

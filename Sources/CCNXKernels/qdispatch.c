@@ -48,9 +48,7 @@ static bool has_arm_dot(void) {
     return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
 #endif
 }
-/// ARMv8.6 int8 matrix multiply (`smmla`/`usmmla`/`usdot`): HWCAP2 directly (Debian's 2022
-/// cpuinfo has no i8mm query).
-static bool has_arm_i8mm(void) { return (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0; }
+bool cnx_arm_has_i8mm(void) { return (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0; }
 #endif
 
 /// The variant `isa` runs here (`supported` false: the one it would run, for names only).
@@ -68,7 +66,7 @@ static const cnx_qkernel_table* variant(cnx_isa isa, bool supported) {
 #if defined(__aarch64__)
         case cnx_isa_neon:
             if (!supported) return &cnx_qkernels_neoni8mm;
-            if (has_arm_i8mm()) return &cnx_qkernels_neoni8mm;
+            if (cnx_arm_has_i8mm()) return &cnx_qkernels_neoni8mm;
             return has_arm_dot() ? &cnx_qkernels_neondot : &cnx_qkernels_neon;
 #endif
         default: return NULL;

@@ -69,6 +69,9 @@ void cnx_qu8_pwconv_neondot(const cnx_qu8_pwconv_params* p, size_t row_begin, si
                             size_t panel_end);
 void cnx_qu8_pwconv_neoni8mm(const cnx_qu8_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin,
                              size_t panel_end);
+/// ARMv8.6 int8 matrix multiply (`smmla`/`usmmla`/`usdot`), from the kernel's HWCAP2 (Debian's 2022
+/// cpuinfo has no i8mm query): the int8 GEMM's choice and `cnx_cpu_features`' report.
+bool cnx_arm_has_i8mm(void);
 #endif
 
 extern const cnx_qkernel_table cnx_qkernels_scalar;

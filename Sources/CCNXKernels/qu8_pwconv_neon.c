@@ -1,15 +1,15 @@
 // qu8-pwconv-*__neon (AArch64 Advanced SIMD), kept plain: one row x one 16-wide panel, 16 int32x4
 // accumulators (one per output column, one lane per input of a 4-group) fed by widening `vmlal_s16`,
-// reduced with `vaddvq_s32` (integers: any order is exact), then the shared scalar epilogue.
+// reduced with pairwise adds (integers: any order is exact), then the NEON epilogue the dot-product
+// and i8mm variants share (qepilogue_neon.h).
 #if defined(__aarch64__)
 #include <arm_neon.h>
-#include "qinternal.h"
+#include "qepilogue_neon.h"
 
 void cnx_qu8_pwconv_neon(
     const cnx_qu8_pwconv_params* p, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end) {
     const size_t k = p->input_channels, n = p->output_channels, os = cnx_qpw_output_stride(p);
     const size_t groups = (k + CNX_QPW_KGROUP - 1) / CNX_QPW_KGROUP, panel_bytes = cnx_qpw_panel_bytes(k);
-    const float* res_base = p->epilogue == cnx_qu8_epilogue_f32_residual ? p->residual : NULL;
     for (size_t r = row_begin; r < row_end; r++) {
         const uint8_t* a = p->input + r * p->input_stride;
         for (size_t q = panel_begin; q < panel_end; q++) {
@@ -35,12 +35,13 @@ void cnx_qu8_pwconv_neon(
             }
             const size_t col = q * CNX_QPW_PANEL;
             const size_t cols = n - col < CNX_QPW_PANEL ? n - col : CNX_QPW_PANEL;
-            for (size_t j = 0; j < cols; j++) {
-                const int32_t sum = p->bias[col + j] + vaddvq_s32(acc[j]);
-                cnx_q_epilogue_one(p, sum, col + j, res_base ? res_base + r * os : NULL,
-                                   p->output_f32 ? p->output_f32 + r * os : NULL,
-                                   p->output_u8 ? p->output_u8 + r * os : NULL);
-            }
+            int32x4_t sums[4];
+            cnx_qneon_load_bias(p, col, cols, sums);
+            for (size_t v = 0; v < 4; v++)
+                sums[v] = vaddq_s32(sums[v], vpaddq_s32(vpaddq_s32(acc[4 * v], acc[4 * v + 1]),
+                                                        vpaddq_s32(acc[4 * v + 2], acc[4 * v + 3])));
+            if (cols == CNX_QPW_PANEL) cnx_qneon_epilogue16(p, sums, r, col, os);
+            else cnx_qneon_epilogue_tail(p, sums, r, col, cols, os);
         }
     }
 }

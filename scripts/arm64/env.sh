@@ -61,6 +61,14 @@ do_umount() {
     done
 }
 
+# A merged-/usr layout, and SwiftPM looks for swiftrt.o under SDK/usr/lib/swift.
+link_sysroot() {
+    [ -e "$1/lib" ] || ln -s usr/lib "$1/lib"
+    [ -e "$1/bin" ] || ln -s usr/bin "$1/bin"
+    [ -e "$1/usr/lib/swift" ] || ln -s ../libexec/swift/lib/swift "$1/usr/lib/swift"
+    [ -e "$1/usr/lib/swift_static" ] || ln -s ../libexec/swift/lib/swift_static "$1/usr/lib/swift_static"
+}
+
 setup() {
     if ! done_step host; then
         log "host packages (bookworm): debootstrap qemu-user-static"
@@ -138,11 +146,7 @@ EOF
         mkdir -p "$SYSROOT/usr/libexec/swift/lib"
         cp -a "$tmp/usr/libexec/swift/lib/." "$SYSROOT/usr/libexec/swift/lib/"
         rm -rf "$tmp" "$CHROOT"/tmp/swiftlang_*arm64.deb
-        # A merged-/usr layout, and SwiftPM looks for swiftrt.o under SDK/usr/lib/swift.
-        [ -e "$SYSROOT/lib" ] || ln -s usr/lib "$SYSROOT/lib"
-        [ -e "$SYSROOT/bin" ] || ln -s usr/bin "$SYSROOT/bin"
-        [ -e "$SYSROOT/usr/lib/swift" ] || ln -s ../libexec/swift/lib/swift "$SYSROOT/usr/lib/swift"
-        [ -e "$SYSROOT/usr/lib/swift_static" ] || ln -s ../libexec/swift/lib/swift_static "$SYSROOT/usr/lib/swift_static"
+        link_sysroot "$SYSROOT"
         # Debian ships the _Testing_Foundation module but not its library; the test bundle's link
         # line names it. An empty stand-in satisfies it (nothing in it is called).
         local lib="$SYSROOT/usr/libexec/swift/lib/swift/linux"
@@ -168,7 +172,6 @@ setup_dist() {
     done_step sysroot-dist && return 0
     log "arm64 dist sysroot (trixie) in $DIST_SYSROOT"
     do_mount
-    grep -q trixie "$CHROOT/etc/apt/sources.list" || echo "deb [arch=arm64] $MIRROR trixie main" >> "$CHROOT/etc/apt/sources.list"
     in_chroot apt-get update
     local debs=/var/cache/arm64-dist-debs
     rm -rf "$CHROOT$debs"; mkdir -p "$CHROOT$debs"
@@ -184,10 +187,7 @@ setup_dist() {
     for deb in "$CHROOT$debs"/*.deb; do dpkg-deb -x "$deb" "$DIST_SYSROOT"; done
     # gcc 14's crt files and libgcc live under usr/lib/gcc/aarch64-linux-gnu/14: clang finds them there.
     cp -a "$SYSROOT/usr/libexec/swift/lib" "$DIST_SYSROOT/usr/libexec/swift/"
-    [ -e "$DIST_SYSROOT/lib" ] || ln -s usr/lib "$DIST_SYSROOT/lib"
-    [ -e "$DIST_SYSROOT/bin" ] || ln -s usr/bin "$DIST_SYSROOT/bin"
-    [ -e "$DIST_SYSROOT/usr/lib/swift" ] || ln -s ../libexec/swift/lib/swift "$DIST_SYSROOT/usr/lib/swift"
-    [ -e "$DIST_SYSROOT/usr/lib/swift_static" ] || ln -s ../libexec/swift/lib/swift_static "$DIST_SYSROOT/usr/lib/swift_static"
+    link_sysroot "$DIST_SYSROOT"
     rm -rf "$CHROOT$debs"
     mark sysroot-dist
 }

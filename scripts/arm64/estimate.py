@@ -54,19 +54,23 @@ def disassemble(obj, function):
     return insns
 
 
-def innermost_loop(insns, key, require=None, exclude=None):
-    """The backward-branch loop with no loop inside it holding the most `key`-class instructions
-    (and the mnemonic `require`, and not `exclude`, when given)."""
+def innermost_loops(insns):
+    """The bodies of the backward-branch loops with no loop inside them."""
     loops = []
     for addr, mn, ops in insns:
         if mn.startswith("b") and mn not in ("bl", "blr", "br"):
             m = re.search(r"0x([0-9a-f]+)", ops)
             if m and int(m.group(1), 16) <= addr:
                 loops.append((int(m.group(1), 16), addr))
+    return [[(mn, ops) for a, mn, ops in insns if lo <= a <= hi] for lo, hi in loops
+            if not any(lo <= l2 and h2 <= hi and (l2, h2) != (lo, hi) for l2, h2 in loops)]
+
+
+def innermost_loop(insns, key, require=None, exclude=None):
+    """The innermost loop holding the most `key`-class instructions (and the mnemonic `require`,
+    and not `exclude`, when given)."""
     best = None
-    for lo, hi in loops:
-        if any(lo <= l2 and h2 <= hi and (l2, h2) != (lo, hi) for l2, h2 in loops): continue
-        body = [(mn, ops) for a, mn, ops in insns if lo <= a <= hi]
+    for body in innermost_loops(insns):
         names = {mn for mn, _ in body}
         if require and require not in names: continue
         if exclude and exclude in names: continue
@@ -87,7 +91,7 @@ def cycles(body):
         if kind in ("dot", "mmla", "mlal", "fma", "vec", "vload", "vstore"): c["qform"] += 1
     vec = c["dot"] + c["mmla"] + c["fma"] + c["vec"] + c["mlal"]
     a76 = max(c["total"] / 4, vec / 2, c["mlal"], (c["vload"] + c["load"]) / 2, c["vstore"] + c["store"])
-    a55 = max(c["total"] / 2, c["qform"] + c["mlal"] * 0, 2 * c["vload"] + c["load"] / 2 + c["vstore"])
+    a55 = max(c["total"] / 2, c["qform"], 2 * c["vload"] + c["load"] / 2 + c["vstore"])
     return {"Cortex-A76 @ 2.4 GHz": a76, "Cortex-A55 @ 1.8 GHz": a55}, macs, c
 
 
@@ -146,16 +150,8 @@ def main():
     # iteration each; the per-element cost is their sum. Counted from its three loops.
     ln = disassemble(os.path.join(OBJ, "f32_layernorm_neon.c.o"), "cnx_f32_layernorm_neon")
     ln_cost = {c: 0.0 for c in CORES}
-    loops = []
-    for addr, mn, ops in ln:
-        if mn.startswith("b") and mn not in ("bl", "blr", "br"):
-            m = re.search(r"0x([0-9a-f]+)", ops)
-            if m and int(m.group(1), 16) <= addr: loops.append((int(m.group(1), 16), addr))
-    vector_loops = []
-    for lo, hi in loops:
-        body = [(mn, ops) for a, mn, ops in ln if lo <= a <= hi]
-        if any(re.search(r"v\d+\.4s", ops) and classify(mn, ops)[0] in ("vec", "fma") for mn, ops in body) and len(body) < 20:
-            vector_loops.append(body)
+    vector_loops = [body for body in innermost_loops(ln) if len(body) < 20 and any(
+        re.search(r"v\d+\.4s", ops) and classify(mn, ops)[0] in ("vec", "fma") for mn, ops in body)]
     for body in vector_loops[:4]:
         cyc, _, _ = cycles(body)
         for core in CORES: ln_cost[core] += cyc[core] / 4
