@@ -33,6 +33,8 @@ let package = Package(
             dependencies: [.target(name: "CXNNPACK", condition: .when(traits: ["Native"]))],
             path: "Sources/CCNXKernels"
         ),
+        // The camera-frame preprocessing kernels (plain C, every build).
+        .target(name: "CCNXFrame", path: "Sources/CCNXFrame"),
         .target(
             name: "CNXEdgeRuntime",
             dependencies: [
@@ -43,7 +45,7 @@ let package = Package(
         .target(
             name: "CNXEdge",
             dependencies: [
-                "CNXEdgeRuntime", "CTurboJPEG", "CPNG",
+                "CNXEdgeRuntime", "CTurboJPEG", "CPNG", "CCNXFrame",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

@@ -58,7 +58,7 @@ struct InspectCommand: ParsableCommand {
             throw ValidationError("--after and --precision apply to --weights (a .cnx file holds the final graph)")
         }
         if quantization.precision == .int8, foldGRN { throw ValidationError("--fold-grn is fp32 only") }
-        try backend.validate(isa: isa)
+        try backend.validateOption(isa: isa)
     }
 
     func run() throws {
@@ -73,7 +73,7 @@ struct InspectCommand: ParsableCommand {
             }
             if let path {
                 let options = ExecutionOptions(threads: quantization.threads, isa: isa)  // --threads picks the stored placement for that count
-                let compiled = try CompiledModel(contentsOf: path, backend: backend.makeBackend(options, stored: backend.storedPlacement(beside: path, options)))
+                let compiled = try CompiledModel(contentsOf: path, backend: backend.makeBackend(options, stored: backend.noting(storedPlacementBeside: path, options)))
                 print("\(path): input \(compiled.graph.inputHeight)x\(compiled.graph.inputWidth), \(compiled.graph.ops.count) ops")
                 Self.table(compiled.graph, compiled.backend)
                 return

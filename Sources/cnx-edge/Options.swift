@@ -81,25 +81,17 @@ final class CompiledModelCache {
     }
 }
 
-/// `--backend`: which execution providers run the ops.
-enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
-    /// Each op on the provider of the placement stored beside a `.cnx` by `cnx-edge tune`, else of
-    /// the per-ISA default table.
-    case auto
-    /// cnx-edge's C kernels, chosen from the CPU's features (package trait `Native`), every op.
-    case native
-    /// XNNPACK wherever it runs an op, our native kernels elsewhere (package trait `Native`).
-    case xnnpack
-    /// Pure Swift with SIMD types; no C library.
-    case swift
+extension BackendChoice: ExpressibleByArgument {
+    /// ``storedPlacement(beside:_:)``, its note (a stored placement that does not fit) on stderr.
+    func noting(storedPlacementBeside path: String, _ options: ExecutionOptions) -> Placement? {
+        let (stored, note) = storedPlacement(beside: path, options)
+        if let note { FileHandle.standardError.write(Data("note: \(note); default table used\n".utf8)) }
+        return stored
+    }
 
-    /// `native` where it was built in, else `swift`: what calibration and reports run on.
-    static var defaultChoice: BackendChoice {
-        #if Native
-        .native
-        #else
-        .swift
-        #endif
+    /// ``validate(isa:)`` as the command-line error ArgumentParser reports with the usage.
+    func validateOption(isa: KernelISA?) throws {
+        do { try validate(isa: isa) } catch let error as ExecutionError { throw ValidationError("\(error)") }
     }
 }
 
@@ -137,63 +129,18 @@ struct ExecutionOptionGroup: ParsableArguments {
 
     func validate() throws {
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
-        #if !Native
-        if backend == .native || backend == .xnnpack {
-            throw ValidationError("this cnx-edge was built without the Native trait; use --backend swift or auto")
-        }
-        #else
-        try backend.validate(isa: requestedISA())
-        #endif
+        try backend.validateOption(isa: requestedISA())
     }
 
     var executionOptions: ExecutionOptions { ExecutionOptions(threads: threads, isa: try? requestedISA()) }
 
     /// With `--backend auto`, the placement `cnx-edge tune` stored beside `.cnx` file `path` for
     /// this ISA and thread count, if any; a stored one that does not fit is reported on stderr.
-    func storedPlacement(beside path: String) -> Placement? { backend.storedPlacement(beside: path, executionOptions) }
+    func storedPlacement(beside path: String) -> Placement? { backend.noting(storedPlacementBeside: path, executionOptions) }
 
     /// A new, unprepared backend of the chosen kind; `auto` with `stored`, the placement stored
     /// beside the model, where there is one.
     func makeBackend(stored: Placement? = nil) -> any Backend { backend.makeBackend(executionOptions, stored: stored) }
-}
-
-extension BackendChoice {
-    /// For `auto`, the placement `cnx-edge tune` stored beside `.cnx` file `path` for `options`'
-    /// ISA and thread count, if any; a stored one that does not fit is reported on stderr.
-    func storedPlacement(beside path: String, _ options: ExecutionOptions) -> Placement? {
-        guard self == .auto else { return nil }
-        let (stored, note) = StoredPlacement.load(beside: path, isa: Tuner.isaName(options), threads: options.threads)
-        if let note { FileHandle.standardError.write(Data("note: \(note); default table used\n".utf8)) }
-        return stored?.placement
-    }
-
-    /// Refuses `isa` for the native backend where this CPU or build does not run it.
-    func validate(isa: KernelISA?) throws {
-        #if Native
-        if let isa, self != .swift, !NativeBackend.canRun(isa) {
-            throw ValidationError("instruction set \(isa): not run by this CPU or build (runs: \(NativeBackend.runnableISAs.map(\.rawValue).joined(separator: ", ")))")
-        }
-        #endif
-    }
-
-    /// A new, unprepared backend of this kind; `validate()` of the option group that parsed it
-    /// refuses `native` in a build without the Native trait.
-    func makeBackend(_ options: ExecutionOptions = .init(), stored: Placement? = nil) -> any Backend {
-        switch self {
-        case .auto:
-            return PlacedBackend(policy: stored.map { .fixed($0) } ?? .table, options: options)
-        case .native:
-            #if Native
-            return NativeBackend(options: options)
-            #else
-            preconditionFailure("validate() refuses --backend native without the Native trait")
-            #endif
-        case .xnnpack:
-            return PlacedBackend(policy: .prefer(.xnnpack), options: options)
-        case .swift:
-            return SwiftBackend(options: options)
-        }
-    }
 }
 
 /// `--size 224` or `--size 160x256` (height x width), multiples of 32.

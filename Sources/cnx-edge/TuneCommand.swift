@@ -34,7 +34,7 @@ struct TuneCommand: ParsableCommand {
     func validate() throws {
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
         guard runs >= 3 && runs <= 10_000 else { throw ValidationError("--runs must be between 3 and 10000") }
-        try BackendChoice.auto.validate(isa: isa)
+        try BackendChoice.auto.validateOption(isa: isa)
     }
 
     func run() throws {

@@ -162,8 +162,8 @@ struct ModelFileInt8Tests {
     func version2Refused() throws {
         var d = try ModelFileWriter.encode(Self.tiny)
         d[8] = 2
-        #expect(throws: ModelFileError.unsupportedVersion(found: 2, supported: 4)) { _ = try ModelFileTests.load(d) }
-        #expect("\(ModelFileError.unsupportedVersion(found: 2, supported: 4))".contains("compile the model again"))
+        #expect(throws: ModelFileError.unsupportedVersion(found: 2, supported: 5)) { _ = try ModelFileTests.load(d) }
+        #expect("\(ModelFileError.unsupportedVersion(found: 2, supported: 5))".contains("compile the model again"))
     }
 
     @Test("weight storage: the verifier refuses a second plane off the head or without its steps, and float weights called int8")
@@ -282,7 +282,7 @@ struct ModelFileInt8Tests {
             #expect(throws: ModelFileError.truncated(expectedBytes: good.count, foundBytes: cut)) { _ = try ModelFileTests.load(good.prefix(cut)) }
         }
         var v1 = good; v1[8] = 1
-        #expect(throws: ModelFileError.unsupportedVersion(found: 1, supported: 4)) { _ = try ModelFileTests.load(v1) }
+        #expect(throws: ModelFileError.unsupportedVersion(found: 1, supported: 5)) { _ = try ModelFileTests.load(v1) }
     }
 
     @Test("every table byte of an int8 file corrupted (checksum resealed): a typed error or a valid graph, never a crash")

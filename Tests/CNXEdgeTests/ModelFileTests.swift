@@ -54,9 +54,9 @@ struct ModelFileTests {
         let good = try ModelFileWriter.encode(try Self.graph())
         var magic = good; magic[0] = UInt8(ascii: "X")
         #expect(throws: ModelFileError.wrongMagic) { try Self.load(magic) }
-        for found: UInt8 in [1, 2, 3, 5] {
+        for found: UInt8 in [1, 2, 3, 6] {
             var version = good; version[8] = found
-            #expect(throws: ModelFileError.unsupportedVersion(found: UInt32(found), supported: 4)) { try Self.load(version) }
+            #expect(throws: ModelFileError.unsupportedVersion(found: UInt32(found), supported: 5)) { try Self.load(version) }
         }
         for cut in [0, 7, 8, 63, 64, 100, good.count / 2, good.count - 1] {
             let expected = cut < 64 ? 64 : good.count

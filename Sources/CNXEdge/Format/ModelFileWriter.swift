@@ -8,6 +8,11 @@ public enum ModelFileWriter {
     /// The file's bytes for `graph`.
     /// - Throws: ``GraphError`` if the graph does not verify or a constant has no values.
     public static func encode(_ graph: Graph) throws -> Data {
+        try encode(graph, version: ModelFileFormat.version)
+    }
+
+    /// The file's bytes for `graph` in format `version` (4 drops the labels; for tests of old files).
+    static func encode(_ graph: Graph, version: UInt32) throws -> Data {
         try graph.verify()
         // A one-op graph's external inputs have no producer a file could describe.
         if let t = graph.externalInputs.min() { throw GraphError.invalidExternalInput(tensor: graph[t].name + " (a file stores no external inputs)") }
@@ -61,12 +66,22 @@ public enum ModelFileWriter {
             }
         }
 
+        if version >= 5 {
+            let labels = graph.labels ?? []
+            tables.u32(labels.count)
+            for name in labels {
+                let bytes = Array(name.utf8)  // verify() keeps each within Graph.maxLabelBytes
+                tables.u16(bytes.count)
+                tables.bytes.append(contentsOf: bytes)
+            }
+        }
+
         let tablesOffset = ModelFileFormat.headerBytes
         let weightsOffset = (tablesOffset + tables.bytes.count + align - 1) / align * align
         let fileBytes = weightsOffset + weights.count
         var header = ByteWriter()
         header.bytes.append(contentsOf: ModelFileFormat.magic)
-        header.u32(ModelFileFormat.version); header.u32(0)
+        header.u32(version); header.u32(0)
         header.u64(tablesOffset); header.u64(tables.bytes.count)
         header.u64(weightsOffset); header.u64(weights.count)
         header.u64(0)  // checksum, filled below

@@ -97,16 +97,36 @@ public final class CompiledModel: @unchecked Sendable {
         }
     }
 
+    /// Runs one image without allocating: what a session serving camera frames calls.
+    /// - Parameters:
+    ///   - input: `[1, 3, H, W]` NCHW at the graph's input size, already normalised.
+    ///   - logits: receives the ``Graph/classCount`` logits.
+    /// - Throws: ``ExecutionError`` for a wrong element count (of either buffer) or a non-finite value.
+    public func predict(_ input: UnsafeBufferPointer<Float>, into logits: UnsafeMutableBufferPointer<Float>) throws {
+        guard logits.count == graph.classCount else {
+            throw ExecutionError.inputCountMismatch(expected: graph.classCount, found: logits.count)
+        }
+        let out = try run(input) { buffers in
+            for i in graph.ops.indices { backend.execute(op: i, buffers) }
+        }
+        logits.baseAddress!.update(from: out, count: logits.count)
+    }
+
     /// Checks `input`, hands `ops` the buffers of one run, and returns the logits it left.
     private func run(_ input: [Float], _ ops: (ExecutionBuffers) -> Void) throws -> [Float] {
+        try input.withUnsafeBufferPointer { p in
+            let out = try run(p, ops)
+            return Array(UnsafeBufferPointer(start: out, count: graph.classCount))
+        }
+    }
+
+    /// Checks `input`, hands `ops` the buffers of one run; the logits it left, in the arena.
+    private func run(_ input: UnsafeBufferPointer<Float>, _ ops: (ExecutionBuffers) -> Void) throws -> UnsafePointer<Float> {
         try Self.validate(height: graph.inputHeight, width: graph.inputWidth, count: input.count)
         if let bad = input.firstIndex(where: { !$0.isFinite }) { throw ExecutionError.nonFiniteInput(index: bad) }
-        return input.withUnsafeBufferPointer { p in
-            let buffers = ExecutionBuffers(arena: arena, plan: plan, inputID: graph.input, input: p.baseAddress!)
-            ops(buffers)
-            let out = buffers.float(graph.output)
-            return Array(UnsafeBufferPointer(start: out, count: graph[graph.output].elementCount))
-        }
+        let buffers = ExecutionBuffers(arena: arena, plan: plan, inputID: graph.input, input: input.baseAddress!)
+        ops(buffers)
+        return UnsafePointer(buffers.float(graph.output))
     }
 
     private func report(_ op: FusedOp, _ buffers: ExecutionBuffers, _ tap: ActivationTap) {

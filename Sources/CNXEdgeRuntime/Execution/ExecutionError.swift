@@ -10,6 +10,8 @@ public enum ExecutionError: Error, Equatable, Sendable, CustomStringConvertible 
     case unsupportedOp(op: Int, kind: String, backend: String)
     /// Provider `provider` refused to set up op `op` (of kind `kind`): `reason` (e.g. XNNPACK's status).
     case providerFailed(provider: String, op: Int, kind: String, reason: String)
+    /// The chosen provider or instruction set is not in this build or not run by this CPU.
+    case providerUnavailable(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum ExecutionError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .nonFiniteInput(i): "input holds a non-finite value at index \(i)"
         case let .unsupportedOp(op, kind, backend): "backend \(backend) cannot run op \(op) (\(kind))"
         case let .providerFailed(provider, op, kind, reason): "provider \(provider) could not prepare op \(op) (\(kind)): \(reason)"
+        case let .providerUnavailable(reason): reason
         }
     }
 }

@@ -33,6 +33,12 @@ struct ByteCursor {
         return Int(v)
     }
 
+    /// `count` bytes, copied.
+    mutating func rawBytes(_ count: Int, _ what: String) throws -> [UInt8] {
+        let at = try take(count, what)
+        return Array(bytes[at..<(at + count)])
+    }
+
     mutating func string(_ count: Int, _ what: String) throws -> String {
         let at = try take(count, what)
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + count)]), as: UTF8.self)

@@ -17,7 +17,7 @@ public enum ModelFile {
         guard Array(b.prefix(8)) == f.magic else { throw ModelFileError.wrongMagic }
         var header = ByteCursor(b, from: 8, to: f.headerBytes)
         let version = try header.u32("version")
-        guard version == f.version else { throw ModelFileError.unsupportedVersion(found: version, supported: f.version) }
+        guard f.readableVersions.contains(version) else { throw ModelFileError.unsupportedVersion(found: version, supported: f.version) }
         _ = try header.u32("reserved")
         let tablesOffset = try header.u64("tables offset"), tablesBytes = try header.u64("tables byte count")
         let weightsOffset = try header.u64("weights offset"), weightsBytes = try header.u64("weights byte count")
@@ -35,7 +35,8 @@ public enum ModelFile {
             throw ModelFileError.corrupt(reason: "weights at \(weightsOffset)+\(weightsBytes) misaligned or outside the file", offset: 32)
         }
         var cursor = ByteCursor(b, from: Int(tablesOffset), to: Int(tablesOffset + tablesBytes))
-        var graph = try ModelFileTables.decode(&cursor, weights: Int(weightsOffset), weightsBytes: Int(weightsBytes), file: file)
+        var graph = try ModelFileTables.decode(&cursor, weights: Int(weightsOffset), weightsBytes: Int(weightsBytes), file: file,
+                                                   hasLabels: version >= 5)
         do { try graph.verify() } catch let e as GraphError { throw ModelFileError.invalidGraph(e) }
         let layouts = ConstantPacking.layouts(graph)
         for (t, c) in graph.packedConstants where layouts[t] != c.layout {

@@ -1,9 +1,10 @@
-/// The `.cnx` compiled-model file, version 4 (fp32 and int8 graphs, one op kind per precision). All integers little-endian.
+/// The `.cnx` compiled-model file, version 5 (fp32 and int8 graphs, one op kind per precision,
+/// optional class names). All integers little-endian.
 ///
 /// ```
 /// header (64 bytes)
 ///   0  magic "CNXMODEL"           8 bytes
-///   8  format version            u32 (4)
+///   8  format version            u32 (5; 4 is read too)
 ///  12  reserved                  u32 (0)
 ///  16  tables offset             u64 (64)
 ///  24  tables byte count         u64
@@ -21,6 +22,8 @@
 ///   op × count:     kind u8, slot count u8, tensor id u32 × slots (0xFFFF_FFFF: none), epsilon f32,
 ///                   parameter count u8, then per parameter: tag u8, byte count u8, payload
 ///                   (``ModelFileFormat/OpParameter``; each tag at most once, only on its op kind)
+///   labels (version 5): count u32 (0, or the class count), then per class: length u16 (at most
+///                   1,024), name (UTF-8, no line break). Version 4 ends after the ops: no labels.
 /// weights: each constant 64-byte aligned, already in its kernel's layout (``ConstantLayout``)
 /// ```
 ///
@@ -38,7 +41,9 @@ public enum ModelFileFormat {
     /// The first eight bytes of every `.cnx` file.
     public static let magic: [UInt8] = Array("CNXMODEL".utf8)
     /// The version this build reads and writes.
-    public static let version: UInt32 = 4
+    public static let version: UInt32 = 5
+    /// Every version this build reads: 4 is 5 without the labels section.
+    public static let readableVersions: ClosedRange<UInt32> = 4...5
     /// Bytes in the fixed header.
     public static let headerBytes = 64
     /// Byte offset of the checksum field in the header.

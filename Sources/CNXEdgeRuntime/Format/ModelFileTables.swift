@@ -1,7 +1,7 @@
 /// The tensor and op tables of a `.cnx` file: decoding, every field bounds-checked (op records in
 /// `ModelFileTables+Ops.swift`).
 package enum ModelFileTables {
-    static func decode(_ c: inout ByteCursor, weights: Int, weightsBytes: Int, file: MappedFile) throws -> Graph {
+    static func decode(_ c: inout ByteCursor, weights: Int, weightsBytes: Int, file: MappedFile, hasLabels: Bool) throws -> Graph {
         let start = c.offset
         let height = Int(try c.u32("input height")), width = Int(try c.u32("input width"))
         let inputID = Int(try c.u32("input id")), outputID = Int(try c.u32("output id"))
@@ -15,9 +15,35 @@ package enum ModelFileTables {
             try tensor(i, &c, into: &g, weights: weights, weightsBytes: weightsBytes, file: file)
         }
         for _ in 0..<opCount { g.ops.append(try op(&c, tensorCount: tensorCount)) }
-        guard c.offset == c.end else { throw ModelFileError.corrupt(reason: "\(c.end - c.offset) unread table bytes", offset: c.offset) }
         g.output = TensorID(outputID)
+        if hasLabels { g.labels = try labels(&c, classes: g.classCount) }
+        guard c.offset == c.end else { throw ModelFileError.corrupt(reason: "\(c.end - c.offset) unread table bytes", offset: c.offset) }
         return g
+    }
+
+    /// The labels section: `nil` for a count of 0, else exactly `classes` valid UTF-8 names.
+    private static func labels(_ c: inout ByteCursor, classes: Int) throws -> [String]? {
+        let at = c.offset
+        let count = Int(try c.u32("label count"))
+        guard count != 0 else { return nil }
+        guard count == classes else {
+            throw ModelFileError.corrupt(reason: "\(count) class names for \(classes) classes", offset: at)
+        }
+        var names: [String] = []
+        names.reserveCapacity(count)
+        for i in 0..<count {
+            let nameAt = c.offset
+            let length = Int(try c.u16("label length"))
+            guard length <= Graph.maxLabelBytes else {
+                throw ModelFileError.corrupt(reason: "class name \(i): \(length) bytes, at most \(Graph.maxLabelBytes)", offset: nameAt)
+            }
+            let bytes = try c.rawBytes(length, "class name")
+            guard let name = String(validating: bytes, as: UTF8.self), !name.contains(where: \.isNewline) else {
+                throw ModelFileError.corrupt(reason: "class name \(i) is not one line of UTF-8", offset: nameAt + 2)
+            }
+            names.append(name)
+        }
+        return names
     }
 
     /// Which data types a tensor of each kind may have.

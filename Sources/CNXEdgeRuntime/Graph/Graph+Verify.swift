@@ -38,6 +38,21 @@ extension Graph {
         guard produced.contains(output), self[output].kind == .activation else {
             throw GraphError.outputNotProduced(tensor: output.index < tensors.count ? self[output].name : "\(output)")
         }
+        if let labels { try Self.checkLabels(labels, classes: classCount) }
+    }
+
+    /// The longest class name `.cnx` files store, in UTF-8 bytes.
+    public static let maxLabelBytes = 1024
+
+    /// Checks that `labels` name `classes` classes, each in at most ``maxLabelBytes`` bytes of one line.
+    /// - Throws: ``GraphError/badLabels(reason:)``.
+    public static func checkLabels(_ labels: [String], classes: Int) throws {
+        guard labels.count == classes else {
+            throw GraphError.badLabels(reason: "\(labels.count) names for \(classes) classes")
+        }
+        if let i = labels.firstIndex(where: { $0.utf8.count > maxLabelBytes || $0.contains(where: \.isNewline) }) {
+            throw GraphError.badLabels(reason: "name \(i) is longer than \(maxLabelBytes) bytes or holds a line break")
+        }
     }
 
     private func expectKind(_ t: TensorID, _ expected: TensorKind, _ op: Int, _ kind: String) throws {

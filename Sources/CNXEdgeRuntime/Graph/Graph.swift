@@ -22,6 +22,12 @@ public struct Graph: Sendable {
     /// the inputs of one-op graphs (the op harness runs every op alone this way). Empty for a
     /// model; not stored in `.cnx` files.
     public var externalInputs: Set<TensorID> = []
+    /// The name of each class, in logit order (``classCount`` of them), or `nil`: stored in `.cnx`
+    /// files from version 5 (`cnx-edge compile --labels`).
+    public var labels: [String]? = nil
+
+    /// Logits per image: the output's element count.
+    public var classCount: Int { output.index < tensors.count ? self[output].elementCount : 0 }
 
     /// An empty graph for an `inputHeight`x`inputWidth` image; the input tensor is created here and
     /// ``output`` must be set once the last op is added.

@@ -21,6 +21,9 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
     case badQuantization(op: Int, kind: String, tensor: String)
     /// An ``Graph/externalInputs`` entry that is not an activation of the graph.
     case invalidExternalInput(tensor: String)
+    /// ``Graph/labels`` that do not name every class once: `count` names for `classes` classes, or
+    /// a name longer than 1,024 bytes or holding a line break.
+    case badLabels(reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +37,7 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .outputNotProduced(t): "graph output \(t) is never produced"
         case let .badQuantization(op, kind, t): "op \(op) (\(kind)): \(t) has missing or invalid int8 quantization parameters"
         case let .invalidExternalInput(t): "external input \(t) is not an activation of the graph"
+        case let .badLabels(reason): "class labels: \(reason)"
         }
     }
 }
