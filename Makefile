@@ -7,7 +7,7 @@ RELEASE_BIN = .build/release/cnx-edge
 # networks. -enable-testing keeps @testable imports working in release.
 TEST_FLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: bootstrap build bench test clean arm64-env test-arm64 test-arm64-ci dist-arm64
+.PHONY: bootstrap build bench test test-c-api dist-build install dist clean arm64-env test-arm64 test-arm64-ci dist-arm64
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -28,6 +28,40 @@ ifneq ($(strip $(SWIFT_CPU_FLAGS)),)
 endif
 	$(SWIFT) test $(TEST_FLAGS) --disable-default-traits --scratch-path .build-notraits \
 		--filter 'ReferenceModelTests|CompiledModelTests|OpHarnessTests|CLITests|ProviderTests'
+	$(MAKE) test-c-api
+
+# 4. The C API as a user gets it: `make install` into .build-c/prefix, then the C test program,
+# the C example and the C++ example built there with pkg-config and run (scripts/c-api/test.sh).
+test-c-api:
+	$(MAKE) install PREFIX=$(CURDIR)/.build-c/prefix
+	scripts/c-api/test.sh $(CURDIR)/.build-c/prefix
+
+# The distribution build (.build-dist): the Swift runtime linked statically (--static-swift-stdlib),
+# so nothing of Swift is needed where it runs; the C libraries (XNNPACK, cpuinfo, pthreadpool,
+# TurboJPEG, libpng, zlib, libstdc++) stay shared, found through the system or, in `make dist`'s
+# tarball, through $ORIGIN/lib beside the binary. What `make install` and `make dist` ship.
+DIST_FLAGS = -c release $(SWIFT_CPU_FLAGS) --static-swift-stdlib --scratch-path .build-dist \
+	-Xlinker -rpath -Xlinker '$$ORIGIN/lib'
+dist-build: bootstrap
+	$(SWIFT) build $(DIST_FLAGS) --product cnx-edge
+	$(SWIFT) build $(DIST_FLAGS) --product cnxedge-static
+
+# PREFIX/bin/cnx-edge, PREFIX/include/cnx_edge.h, PREFIX/lib/libcnxedge.so and libcnxedge.a,
+# PREFIX/lib/pkgconfig/cnx-edge.pc and cnx-edge-static.pc.
+PREFIX ?= /usr/local
+install: dist-build
+	scripts/c-api/build.sh $(CURDIR)/.build-dist/release/libcnxedge-static.a $(CURDIR)/.build-dist/c-api $(PREFIX)
+	install -d $(PREFIX)/bin $(PREFIX)/include $(PREFIX)/lib/pkgconfig
+	install -m 755 .build-dist/release/cnx-edge $(PREFIX)/bin/cnx-edge
+	install -m 644 .build-dist/c-api/include/cnx_edge.h $(PREFIX)/include/
+	install -m 755 .build-dist/c-api/lib/libcnxedge.so $(PREFIX)/lib/
+	install -m 644 .build-dist/c-api/lib/libcnxedge.a $(PREFIX)/lib/
+	install -m 644 .build-dist/c-api/lib/pkgconfig/cnx-edge.pc .build-dist/c-api/lib/pkgconfig/cnx-edge-static.pc $(PREFIX)/lib/pkgconfig/
+
+# dist/cnx-edge-<arch>-linux.tar.gz: the binary (no Swift needed), the C API, and the shared C
+# libraries it needs in lib/; checked in an empty root holding only that and glibc (scripts/dist.sh).
+dist: dist-build
+	scripts/dist.sh
 
 # ARM64 under emulation (scripts/arm64/): a Debian sid chroot with Debian's swiftlang in
 # .build-arm64-env/ (about 7 GB; nothing from sid on the host), the package cross-compiled for
@@ -56,5 +90,5 @@ dist-arm64:
 	scripts/arm64/dist.sh
 
 clean:
-	rm -rf .build .build-portable .build-notraits .build-arm64 .build-arm64-dist dist
+	rm -rf .build .build-portable .build-notraits .build-arm64 .build-arm64-dist .build-dist .build-c dist
 	@echo "(the ARM64 chroot stays in .build-arm64-env: scripts/arm64/env.sh umount; rm -rf .build-arm64-env)"

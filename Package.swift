@@ -8,6 +8,10 @@ let package = Package(
         // What an application that only runs compiled .cnx models links: no weight loaders, no compiler.
         .library(name: "CNXEdgeRuntime", targets: ["CNXEdgeRuntime"]),
         .executable(name: "cnx-edge", targets: ["cnx-edge"]),
+        // The C API (include/cnx_edge.h) as a shared and a static library; `make install` puts them
+        // with the header and cnx-edge.pc under PREFIX.
+        .library(name: "cnxedge", type: .dynamic, targets: ["CNXEdgeC"]),
+        .library(name: "cnxedge-static", type: .static, targets: ["CNXEdgeC"]),
     ],
     traits: [
         .trait(
@@ -49,6 +53,9 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        // include/cnx_edge.h (linked into include/ here) and the per-thread error message.
+        .target(name: "CCNXEdgeAPI", path: "Sources/CCNXEdgeAPI"),
+        .target(name: "CNXEdgeC", dependencies: ["CNXEdge", "CCNXEdgeAPI"]),
         .executableTarget(
             name: "cnx-edge",
             dependencies: [
@@ -61,7 +68,7 @@ let package = Package(
         .testTarget(
             name: "CNXEdgeTests",
             dependencies: [
-                "CNXEdge", "CNXEdgeRuntime", "_CNXEdgeTestSupport", "cnx-edge",
+                "CNXEdge", "CNXEdgeRuntime", "_CNXEdgeTestSupport", "cnx-edge", "CNXEdgeC", "CCNXEdgeAPI",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .target(name: "CCNXKernels", condition: .when(traits: ["Native"])),
             ],

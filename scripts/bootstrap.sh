@@ -9,6 +9,7 @@ packages=(
   libxnnpack-dev      # the xnnpack execution provider (trait "Native", on by default): XNNPACK's convolution, fully-connected and add operators
   libpthreadpool-dev  # the native kernels' thread pool
   libcpuinfo-dev      # CPU feature detection for kernel selection
+  pkg-config          # the C API's tests and examples build against cnx-edge.pc
 )
 
 missing=()

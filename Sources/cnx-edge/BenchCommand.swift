@@ -34,13 +34,22 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "After the timed runs, time each op over --iterations more runs; show time per op kind and per op.")
     var profile = false
 
+    @Option(help: "Run the inference threads on these CPUs only, e.g. 4-7 (the big cores of a big.LITTLE board) or 0,2; the taskset -c syntax.")
+    var cpus: String?
+
     func validate() throws {
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
+        if let cpus, CPUAffinity.parse(cpus) == nil { throw ValidationError("--cpus \(cpus): expected a list like 0-3,6") }
     }
 
     func run() throws {
         try reportingErrors {
+            // Before the model (and its thread pool) exists: the workers inherit the affinity.
+            let pinned = try cpus.flatMap(CPUAffinity.parse).map { list in
+                do { try CPUAffinity.pin(list) } catch let error as CPUAffinity.Error { throw ValidationError("--cpus: \(error)") }
+                return list
+            }
             var rng = SplitMix64(seed: 1)
             let loadStart = DispatchTime.now().uptimeNanoseconds
             let model: LoadedModel
@@ -74,8 +83,9 @@ struct BenchCommand: ParsableCommand {
             let stats = LatencyStatistics(samples: samples)
             let report = BenchReport(
                 model: model.description, weights: source, backend: execution.backend.rawValue,
-                precision: compiled.graph.ops.contains { $0.precision == .int8 } ? "int8" : "fp32",
+                precision: compiled.graph.precisionName,
                 height: inputSize.height, width: inputSize.width, threads: execution.threads,
+                cpus: pinned.map(CPUAffinity.format),
                 iterations: iterations, warmup: warmup,
                 gmac: Double(model.macs(inputSize.height, inputSize.width)) / 1e9,
                 latencyMs: stats, imagesPerSecond: stats.imagesPerSecond, loadMs: loadMs, firstResultMs: firstResultMs,
@@ -106,6 +116,8 @@ struct BenchReport: Encodable {
     var height: Int
     var width: Int
     var threads: Int
+    /// `--cpus`: the CPUs the threads were pinned to.
+    var cpus: String?
     var iterations: Int
     var warmup: Int
     var gmac: Double
@@ -122,7 +134,7 @@ struct BenchReport: Encodable {
         func ms(_ v: Double) -> String { String(format: "%.2f", v) }
         let l = latencyMs
         return """
-            \(model) \(height)x\(width), \(precision), \(backend) backend, \(threads) thread\(threads == 1 ? "" : "s"), \(String(format: "%.3f", gmac)) GMAC
+            \(model) \(height)x\(width), \(precision), \(backend) backend, \(threads) thread\(threads == 1 ? "" : "s")\(cpus.map { " on CPUs \($0)" } ?? ""), \(String(format: "%.3f", gmac)) GMAC
             weights: \(weights)
             \(iterations) runs after \(warmup) warm-up
             latency ms  min \(ms(l.min))  p50 \(ms(l.p50))  p90 \(ms(l.p90))  p99 \(ms(l.p99))  mean \(ms(l.mean))

@@ -33,6 +33,9 @@ struct CompileCommand: ParsableCommand {
 
     @OptionGroup var quantization: QuantizeOptions
 
+    @Option(help: "Class names to store in the model: one per line, or a Hugging Face config.json (id2label). Default: the config.json beside --weights, if it has id2label.")
+    var labels: String?
+
     @Option(name: .shortAndLong, help: "Where to write the .cnx model.")
     var output: String
 
@@ -51,7 +54,14 @@ struct CompileCommand: ParsableCommand {
             }
             var graph = try Compiler.compile(w, height: size.height, width: size.width,
                                              options: CompilerOptions(foldNormAffines: !noFold, foldGRN: foldGRN, verifyEachPass: true))
+            if let labels {
+                graph.labels = try ClassLabels.read(path: labels, classes: graph.classCount)
+            } else if let weights {
+                graph.labels = try ClassLabels.beside(checkpoint: weights)
+                if let names = graph.labels { try Graph.checkLabels(names, classes: graph.classCount) }
+            }
             var note = weights == nil ? ", synthetic weights" : ""
+            if let names = graph.labels { note += ", \(names.count) labels" }
             if quantization.precision == .int8 {
                 let (quantized, summary) = try quantization.quantize(graph)
                 graph = quantized

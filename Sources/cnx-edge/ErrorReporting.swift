@@ -23,6 +23,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw fail("calibration: \(error)", code: 4)
     } catch let error as QuantizationError {
         throw fail("quantization: \(error)", code: 3)
+    } catch let error as ClassLabels.Error {
+        throw fail("\(error)", code: 4)
+    } catch let error as CPUAffinity.Error {
+        throw fail("\(error)", code: 5)
     }
 }
 

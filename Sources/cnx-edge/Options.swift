@@ -25,6 +25,12 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// Loads `--weights`, checking it against `--model` unless that is `auto`.
+    /// The class names in the `config.json` beside `--weights`, if any.
+    func labelsBesideWeights() throws -> [String]? {
+        guard let weights else { return nil }
+        return try ClassLabels.beside(checkpoint: weights)
+    }
+
     func loadWeights() throws -> ConvNeXtV2Weights {
         guard let weights else { throw ValidationError("--weights FILE is required") }
         return try WeightLoader.load(path: weights, expected: model.size)
@@ -42,13 +48,15 @@ struct LoadedModel {
     let macs: (_ height: Int, _ width: Int) -> Int
     /// The compiled model that runs inputs of `height`x`width` (compiled on first use for weights).
     let compiledModel: (_ height: Int, _ width: Int) throws -> CompiledModel
+    /// The model's own class names: stored in the `.cnx`, or the `config.json` beside a checkpoint.
+    var labels: [String]? = nil
 
     static func compiled(_ path: String, _ execution: ExecutionOptionGroup) throws -> LoadedModel {
         let model = try CompiledModel(contentsOf: path, backend: execution.makeBackend(stored: execution.storedPlacement(beside: path)))
         let g = model.graph
-        return LoadedModel(predict: { input, _, _ in try model.predict(input) }, classes: g[g.output].elementCount,
+        return LoadedModel(predict: { input, _, _ in try model.predict(input) }, classes: g.classCount,
                            description: "compiled \(path)", fixedSize: InputSize(height: g.inputHeight, width: g.inputWidth),
-                           macs: { _, _ in g.macs }, compiledModel: { _, _ in model })
+                           macs: { _, _ in g.macs }, compiledModel: { _, _ in model }, labels: g.labels)
     }
 
     /// Compiles `weights` the first time each input size is seen, on a fresh backend of the chosen kind.

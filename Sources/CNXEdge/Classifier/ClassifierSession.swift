@@ -89,7 +89,7 @@ public final class ClassifierSession {
         return try [Prediction](unsafeUninitializedCapacity: k) { buffer, count in
             buffer.initialize(repeating: Prediction(classIndex: 0, label: "", probability: 0, logit: 0))
             count = k
-            try runAndRank(into: buffer)
+            _ = try runAndRank(into: buffer)
         }
     }
 

@@ -21,26 +21,24 @@ enum FusedOpMath {
     /// Blocks ``channelSumOfSquares(_:pixels:channels:partials:into:runner:)`` splits `pixels` into.
     static func sumOfSquaresBlocks(pixels: Int) -> Int { (pixels + sumOfSquaresBlock - 1) / sumOfSquaresBlock }
 
-    /// Per-channel sums over `pixels` taken in fixed blocks of ``sumOfSquaresBlock`` pixels:
-    /// `block(pixels, partial)` adds one block's sums into its own zeroed row of `partials`
-    /// (`[blocks][channels]`), the blocks spread over threads by `parallel(blocks, body)`; then the
-    /// rows are added in block order into `sums`. The same sums for any thread count. The one
-    /// reduction behind GRN's statistics on every backend, float and int8.
-    static func blockSums<T: AdditiveArithmetic>(pixels: Int, channels c: Int, partials: UnsafeMutablePointer<T>,
-                                                into sums: UnsafeMutablePointer<T>,
-                                                parallel: (Int, (Range<Int>) -> Void) -> Void,
-                                                block: (Range<Int>, UnsafeMutablePointer<T>) -> Void) {
-        let size = sumOfSquaresBlock, blocks = sumOfSquaresBlocks(pixels: pixels)
-        // Both closures are only called during this call; the compiler cannot see that through `parallel`.
-        withoutActuallyEscaping(block) { block in
-            parallel(blocks) { r in
-                for b in r {
-                    let partial = partials + b * c
-                    partial.update(repeating: .zero, count: c)
-                    block((b * size)..<min(pixels, (b + 1) * size), partial)
-                }
-            }
-        }
+    /// Per-channel sums over `pixels` are taken in fixed blocks of ``sumOfSquaresBlock`` pixels,
+    /// each block into its own zeroed row of `partials` (`[blocks][channels]`), the blocks spread
+    /// over threads; then ``addPartials(blocks:channels:partials:into:)`` adds the rows in block
+    /// order. The same sums for any thread count: the one reduction behind GRN's statistics on
+    /// every backend, float and int8. Block `b`'s pixels, and its partial row zeroed. (Callers loop
+    /// over blocks in their own non-escaping closure: passing a block closure through a parallel
+    /// one would need `withoutActuallyEscaping`, which allocates on every call.)
+    @inline(__always)
+    static func sumBlock<T: AdditiveArithmetic>(_ b: Int, pixels: Int, channels c: Int,
+                                                partials: UnsafeMutablePointer<T>) -> (pixels: Range<Int>, partial: UnsafeMutablePointer<T>) {
+        let partial = partials + b * c
+        partial.update(repeating: .zero, count: c)
+        return ((b * sumOfSquaresBlock)..<min(pixels, (b + 1) * sumOfSquaresBlock), partial)
+    }
+
+    /// `sums = Σ_b partials[b]`, in block order.
+    static func addPartials<T: AdditiveArithmetic>(blocks: Int, channels c: Int, partials: UnsafeMutablePointer<T>,
+                                                   into sums: UnsafeMutablePointer<T>) {
         sums.update(repeating: .zero, count: c)
         for b in 0..<blocks {
             let partial = partials + b * c
@@ -48,15 +46,19 @@ enum FusedOpMath {
         }
     }
 
-    /// GRN's `sums[c] = Σ_p x[p, c]²` in double (``blockSums(pixels:channels:partials:into:parallel:block:)``
-    /// with `f32-sumsq__swift`, blocks on `runner`'s threads). Never allocates.
+    /// GRN's `sums[c] = Σ_p x[p, c]²` in double (blocks of ``sumBlock(_:pixels:channels:partials:)``
+    /// with `f32-sumsq__swift`, on `runner`'s threads). Never allocates.
     static func channelSumOfSquares(_ x: UnsafePointer<Float>, pixels: Int, channels c: Int,
                                     partials: UnsafeMutablePointer<Double>, into sums: UnsafeMutablePointer<Double>,
                                     runner: ParallelRunner) {
-        blockSums(pixels: pixels, channels: c, partials: partials, into: sums,
-                  parallel: { runner.forEachChunk($0, $1) }) { pixels, partial in
-            f32SumSq(input: x, pixels: pixels, channels: c, sums: partial)
+        let blocks = sumOfSquaresBlocks(pixels: pixels)
+        runner.forEachChunk(blocks) { r in
+            for b in r {
+                let (range, partial) = sumBlock(b, pixels: pixels, channels: c, partials: partials)
+                f32SumSq(input: x, pixels: range, channels: c, sums: partial)
+            }
         }
+        addPartials(blocks: blocks, channels: c, partials: partials, into: sums)
     }
 
     /// `W·diag(scale)` for a folded GRN: row `k` of every `[inputChannels][16]` float panel times
@@ -186,13 +188,17 @@ enum Int8Math {
     }
 
     /// `sums[c] = Σ (x[p][c] − zp)²` over `pixels` uint8 pixels, exact (Int64), through
-    /// ``FusedOpMath/blockSums(pixels:channels:partials:into:parallel:block:)`` on `runner`'s threads.
+    /// blocks of ``FusedOpMath/sumBlock(_:pixels:channels:partials:)`` on `runner`'s threads.
     static func sumOfSquares(_ x: UnsafePointer<UInt8>, pixels: Int, channels c: Int, zeroPoint: Int32,
                              partials: UnsafeMutablePointer<Int64>, into sums: UnsafeMutablePointer<Int64>,
                              runner: ParallelRunner) {
-        FusedOpMath.blockSums(pixels: pixels, channels: c, partials: partials, into: sums,
-                              parallel: { runner.forEachChunk($0, $1) }) { pixels, partial in
-            u8SumSq(x, rows: pixels, channels: c, zeroPoint: zeroPoint, sums: partial)
+        let blocks = FusedOpMath.sumOfSquaresBlocks(pixels: pixels)
+        runner.forEachChunk(blocks) { r in
+            for b in r {
+                let (range, partial) = FusedOpMath.sumBlock(b, pixels: pixels, channels: c, partials: partials)
+                u8SumSq(x, rows: range, channels: c, zeroPoint: zeroPoint, sums: partial)
+            }
         }
+        FusedOpMath.addPartials(blocks: blocks, channels: c, partials: partials, into: sums)
     }
 }

@@ -26,10 +26,13 @@ extension NativeBackend {
         let y = nhwc(p.output), rows = y.h * y.w, out = buffers.bytes(p.output), q = graph![p.output].quantization!
         let isa = isa, blocks = FusedOpMath.sumOfSquaresBlocks(pixels: rows)
         let partials = scratch.assumingMemoryBound(to: Int64.self), exact = partials + blocks * y.c
-        FusedOpMath.blockSums(pixels: rows, channels: y.c, partials: partials, into: exact,
-                              parallel: { forEachTile($0, tile: 1, $1) }) { r, partial in
-            cnx_u8_sumsq(isa, out, y.c, r.lowerBound, r.upperBound, q.zeroPoint, partial)
+        forEachTile(blocks, tile: 1) { r in
+            for b in r {
+                let (range, partial) = FusedOpMath.sumBlock(b, pixels: rows, channels: y.c, partials: partials)
+                cnx_u8_sumsq(isa, out, y.c, range.lowerBound, range.upperBound, q.zeroPoint, partial)
+            }
         }
+        FusedOpMath.addPartials(blocks: blocks, channels: y.c, partials: partials, into: exact)
         Int8Math.realSums(exact, channels: y.c, scale: q.scale, into: buffers.double(p.sumOfSquares))
     }
 

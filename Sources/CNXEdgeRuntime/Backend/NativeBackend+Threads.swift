@@ -20,15 +20,18 @@ extension NativeBackend {
     }
 
     /// GRN's `sums[c] = Σ_p x[p, c]²` (`f32-sumsq`, in double) in fixed pixel blocks on the pool
-    /// (``FusedOpMath/blockSums(pixels:channels:partials:into:parallel:block:)``; `partials` from
+    /// (``FusedOpMath/sumBlock(_:pixels:channels:partials:)``; `partials` from
     /// scratch). The same sums for any thread count.
     func sumOfSquares(_ x: UnsafePointer<Float>, pixels: Int, _ c: Int, partials: UnsafeMutablePointer<Double>,
                       into sums: UnsafeMutablePointer<Double>) {
-        let isa = isa
-        FusedOpMath.blockSums(pixels: pixels, channels: c, partials: partials, into: sums,
-                              parallel: { forEachTile($0, tile: 1, $1) }) { r, partial in
-            cnx_f32_sumsq(isa, x, c, r.lowerBound, r.upperBound, partial)
+        let isa = isa, blocks = FusedOpMath.sumOfSquaresBlocks(pixels: pixels)
+        forEachTile(blocks, tile: 1) { r in
+            for b in r {
+                let (range, partial) = FusedOpMath.sumBlock(b, pixels: pixels, channels: c, partials: partials)
+                cnx_f32_sumsq(isa, x, c, range.lowerBound, range.upperBound, partial)
+            }
         }
+        FusedOpMath.addPartials(blocks: blocks, channels: c, partials: partials, into: sums)
     }
 
     /// Calls `body` on disjoint ranges of patch rows covering `0..<rows`, about two per thread, for

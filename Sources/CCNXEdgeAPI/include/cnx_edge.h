@@ -1,0 +1,1 @@
+../../../include/cnx_edge.h
