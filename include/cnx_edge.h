@@ -68,6 +68,8 @@ typedef struct {
     cnx_backend backend;
     cnx_color_space color_space;
     const char *labels_path;     /* NULL, or one class name per line / a config.json with id2label */
+    int fast_jpeg_decode;        /* nonzero: JPEG files >= 2x the needed size decoded at a reduced DCT
+                                    scale (faster, no longer Pillow-exact); 0: timm's exact transform */
 } cnx_model_options;
 
 cnx_model_options cnx_model_options_default(void);

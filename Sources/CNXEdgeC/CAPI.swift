@@ -101,7 +101,7 @@ func sessionHandle(_ p: OpaquePointer?, _ function: String) throws -> SessionHan
 
 @_cdecl("cnx_model_options_default")
 public func cnx_model_options_default() -> cnx_model_options {
-    cnx_model_options(threads: 1, backend: CNX_BACKEND_AUTO, color_space: CNX_BT601_LIMITED, labels_path: nil)
+    cnx_model_options(threads: 1, backend: CNX_BACKEND_AUTO, color_space: CNX_BT601_LIMITED, labels_path: nil, fast_jpeg_decode: 0)
 }
 
 @_cdecl("cnx_model_open")
@@ -131,7 +131,8 @@ func open(_ function: String, _ path: UnsafePointer<CChar>?, _ options: UnsafePo
             throw CAPIError.input("color_space \(o.color_space.rawValue): not a cnx_color_space")
         }
         let file = String(cString: path)
-        var options = Classifier.Options(backend: backends[Int(o.backend.rawValue)], threads: Int(o.threads), colorSpace: colorSpace)
+        var options = Classifier.Options(backend: backends[Int(o.backend.rawValue)], threads: Int(o.threads), colorSpace: colorSpace,
+                                         fastJPEGDecode: o.fast_jpeg_decode != 0)
         if let labels = o.labels_path { options.labels = try ClassLabels.read(path: String(cString: labels)) }
         let handle = ModelHandle(try Classifier(contentsOf: file, options: options))
         out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
@@ -241,7 +242,7 @@ public func cnx_session_preprocess_file(_ session: OpaquePointer?, _ path: Unsaf
         guard let path else { throw CAPIError.input("image_path is NULL") }
         guard let out else { throw CAPIError.input("nchw_out is NULL") }
         let pre = s.session.preprocessor
-        pre.writeTensor(from: try ImageDecoder.decode(path: String(cString: path)), into: UnsafeMutableBufferPointer(start: out, count: pre.tensorCount))
+        pre.writeTensor(from: try s.session.decode(String(cString: path)), into: UnsafeMutableBufferPointer(start: out, count: pre.tensorCount))
     }
 }
 

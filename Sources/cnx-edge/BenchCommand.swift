@@ -34,12 +34,22 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "After the timed runs, time each op over --iterations more runs; show time per op kind and per op.")
     var profile = false
 
+    @Option(help: "Also time the camera-frame path: a synthetic WxH frame (e.g. 1920x1080) to the input tensor, on the calling thread.")
+    var frame: String?
+
+    @Option(help: "The --frame's pixel format: \(PixelFormat.allCases.map(\.description).joined(separator: ", ")).")
+    var pixelFormat: String = "nv12"
+
     @Option(help: "Run the inference threads on these CPUs only, e.g. 4-7 (the big cores of a big.LITTLE board) or 0,2; the taskset -c syntax.")
     var cpus: String?
 
     func validate() throws {
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
+        if let frame, Self.frameSize(frame) == nil { throw ValidationError("--frame \(frame): expected WIDTHxHEIGHT, e.g. 1920x1080") }
+        guard PixelFormat.allCases.contains(where: { $0.description == pixelFormat }) else {
+            throw ValidationError("--pixel-format \(pixelFormat): one of \(PixelFormat.allCases.map(\.description).joined(separator: ", "))")
+        }
         if let cpus, CPUAffinity.parse(cpus) == nil { throw ValidationError("--cpus \(cpus): expected a list like 0-3,6") }
     }
 
@@ -81,6 +91,12 @@ struct BenchCommand: ParsableCommand {
                 samples.append(Self.milliseconds(since: start))
             }
             let stats = LatencyStatistics(samples: samples)
+            let frameStats = try frame.flatMap(Self.frameSize).map { size in
+                try Self.timeFrame(width: size.width, height: size.height,
+                                   format: PixelFormat.allCases.first { $0.description == pixelFormat }!,
+                                   preprocessor: ImagePreprocessor(height: inputSize.height, width: inputSize.width),
+                                   iterations: iterations, warmup: warmup)
+            }
             let report = BenchReport(
                 model: model.description, weights: source, backend: execution.backend.rawValue,
                 precision: compiled.graph.precisionName,
@@ -89,6 +105,7 @@ struct BenchCommand: ParsableCommand {
                 iterations: iterations, warmup: warmup,
                 gmac: Double(model.macs(inputSize.height, inputSize.width)) / 1e9,
                 latencyMs: stats, imagesPerSecond: stats.imagesPerSecond, loadMs: loadMs, firstResultMs: firstResultMs,
+                frame: frameStats.map { FrameTiming(size: frame!, pixelFormat: pixelFormat, latencyMs: $0) },
                 profile: profile ? try BenchProfile.measure(compiled, input: input, iterations: iterations) : nil)
             if json {
                 let encoder = JSONEncoder()
@@ -105,6 +122,42 @@ extension BenchCommand {
     static func milliseconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
+
+    static func frameSize(_ text: String) -> (width: Int, height: Int)? {
+        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, (1...ImageDecoder.maxDimension).contains(parts[0]), (1...ImageDecoder.maxDimension).contains(parts[1]) else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    /// The frame path (``FramePreprocessor``) on a synthetic frame: smooth gradients plus noise.
+    static func timeFrame(width: Int, height: Int, format: PixelFormat, preprocessor: ImagePreprocessor,
+                          iterations: Int, warmup: Int) throws -> LatencyStatistics {
+        let stride = width * format.bytesPerPixel
+        let bytes = format == .nv12 || format == .nv21 ? stride * height * 3 / 2 : stride * height
+        var rng = SplitMix64(seed: 7)
+        let pixels = (0..<bytes).map { i in UInt8(truncatingIfNeeded: (i % stride) / 8 + Int(rng.next() % 32)) }
+        let frames = FramePreprocessor(preprocessor)
+        var tensor = [Float](repeating: 0, count: preprocessor.tensorCount)
+        var samples: [Double] = []
+        try pixels.withUnsafeBytes { p in
+            let buffer = PixelBuffer(pixels: p.baseAddress, width: width, height: height, rowStride: stride, format: format)
+            try tensor.withUnsafeMutableBufferPointer { out in
+                for i in 0..<(warmup + iterations) {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    try frames.writeTensor(from: buffer, into: out)
+                    if i >= warmup { samples.append(milliseconds(since: start)) }
+                }
+            }
+        }
+        return LatencyStatistics(samples: samples)
+    }
+}
+
+/// `bench --frame`: the camera-frame path's time per frame.
+struct FrameTiming: Encodable {
+    var size: String
+    var pixelFormat: String
+    var latencyMs: LatencyStatistics
 }
 
 /// What `bench` measured; `--json` prints it as is.
@@ -127,6 +180,8 @@ struct BenchReport: Encodable {
     var loadMs: Double
     /// ``loadMs`` plus the first run.
     var firstResultMs: Double
+    /// With `--frame`.
+    var frame: FrameTiming?
     /// With `--profile`.
     var profile: BenchProfile?
 
@@ -140,6 +195,8 @@ struct BenchReport: Encodable {
             latency ms  min \(ms(l.min))  p50 \(ms(l.p50))  p90 \(ms(l.p90))  p99 \(ms(l.p99))  mean \(ms(l.mean))
             throughput  \(String(format: "%.1f", imagesPerSecond)) images/s
             load \(ms(loadMs)) ms, first result \(ms(firstResultMs)) ms
-            """ + (profile.map { "\n\n" + $0.text } ?? "")
+            """ + (frame.map { f in
+                "\nframe \(f.size) \(f.pixelFormat) -> \(height)x\(width) input (1 thread)  min \(ms(f.latencyMs.min))  p50 \(ms(f.latencyMs.p50))  p90 \(ms(f.latencyMs.p90)) ms"
+            } ?? "") + (profile.map { "\n\n" + $0.text } ?? "")
     }
 }

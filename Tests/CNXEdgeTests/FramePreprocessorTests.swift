@@ -239,4 +239,40 @@ struct FramePreprocessorTests {
             #expect(rate >= 0.99, "\(variant): top-1 agreement \(rate)")
         }
     }
+
+    /// Eval images enlarged 4 times (about 2000x1500) and stored as JPEG (quality 95): the full
+    /// decode against the reduced-scale one (1/4 here), both through the exact transform.
+    /// CNX_EDGE_SAVE_LARGE_JPEGS=DIR keeps the files (for timing `cnx-edge run --fast-decode`).
+    @Test("reduced-scale JPEG decode against the full decode on large JPEGs (trained Atto, fp32): top-1 agreement >= 99%")
+    func reducedJPEGDecode() throws {
+        let classifier = try Classifier(contentsOf: ReferenceFiles.reference("trained/convnextv2_atto_exemplar.safetensors"))
+        let dir = ReferenceFiles.shared.appendingPathComponent("eval-images")
+        var files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        if let limit = ProcessInfo.processInfo.environment["CNX_EDGE_TEST_EVAL_LIMIT"].flatMap(Int.init) { files = Array(files.prefix(limit)) }
+        let keep = ProcessInfo.processInfo.environment["CNX_EDGE_SAVE_LARGE_JPEGS"]
+        let session = try classifier.makeSession()
+        let need = session.preprocessor.minimumSourceShortSide
+        var agree = 0, sqnr: [Double] = []
+        for file in files {
+            let big = Self.upscaled(try ImageDecoder.decode(path: dir.appendingPathComponent(file).path), by: 4)
+            let jpeg = try #require(ImageDecoder.encodeJPEG(big))
+            if let keep { try jpeg.write(to: URL(fileURLWithPath: keep).appendingPathComponent(file)) }
+            let full = try ImageDecoder.decode(jpeg, source: file)
+            let reduced = try ImageDecoder.decode(jpeg, source: file, minimumShortSide: need)
+            // At least the needed size, and under twice it unless 1/8 (the largest reduction) was used.
+            let short = min(reduced.width, reduced.height)
+            #expect(short >= need && (short < 2 * need || short == (min(big.width, big.height) + 7) / 8), "\(reduced.width)x\(reduced.height)")
+            let exact = try session.logits(for: session.preprocessor.tensor(from: full))
+            let fast = try session.logits(for: session.preprocessor.tensor(from: reduced))
+            if fast.indices.max(by: { fast[$0] < fast[$1] }) == exact.indices.max(by: { exact[$0] < exact[$1] }) { agree += 1 }
+            let noise = zip(fast, exact).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
+            sqnr.append(10 * log10(exact.map { Double($0) * Double($0) }.reduce(0, +) / max(noise, 1e-30)))
+        }
+        sqnr.sort()
+        print("reduced JPEG decode vs full: top-1 agreement \(agree)/\(files.count), logits SQNR median \(String(format: "%.1f", sqnr[sqnr.count / 2])) dB, min \(String(format: "%.1f", sqnr[0])) dB")
+        #expect(Double(agree) >= 0.99 * Double(files.count))
+        // A small image is never reduced.
+        let small = try ImageDecoder.decode(path: dir.appendingPathComponent(files[0]).path, minimumShortSide: need)
+        #expect(small == (try ImageDecoder.decode(path: dir.appendingPathComponent(files[0]).path)))
+    }
 }

@@ -78,10 +78,16 @@ public final class ClassifierSession {
         return try ranked(top)
     }
 
-    /// The top `top` classes of an image file (JPEG or PNG; exact eval transform).
+    /// The top `top` classes of an image file (JPEG or PNG; exact eval transform, after a
+    /// reduced-scale JPEG decode with ``Classifier/Options/fastJPEGDecode``).
     /// - Throws: ``ImageError``, ``ExecutionError``.
     public func classify(imageAt path: String, top: Int = 5) throws -> [Prediction] {
-        try classify(ImageDecoder.decode(path: path), top: top)
+        try classify(decode(path), top: top)
+    }
+
+    /// `path` decoded as the classifier's options say.
+    public func decode(_ path: String) throws -> DecodedImage {
+        try ImageDecoder.decode(path: path, minimumShortSide: classifier.options.fastJPEGDecode ? preprocessor.minimumSourceShortSide : nil)
     }
 
     private func ranked(_ top: Int) throws -> [Prediction] {

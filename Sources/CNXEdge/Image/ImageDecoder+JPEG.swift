@@ -4,7 +4,10 @@ import Foundation
 extension ImageDecoder {
     /// Decodes a JPEG with TurboJPEG's default (libjpeg default) settings, as Pillow does.
     /// Warnings stop decoding and become errors (TJFLAG_STOPONWARNING).
-    static func decodeJPEG(_ data: Data, source: String) throws -> DecodedImage {
+    /// - Parameter minimumShortSide: if given and the image's shorter side is at least twice it,
+    ///   decode at the smallest DCT scale (1/2, 1/4 or 1/8) whose shorter side is still at least
+    ///   `minimumShortSide`: libjpeg-turbo skips most of the inverse DCT and upsampling work.
+    static func decodeJPEG(_ data: Data, source: String, minimumShortSide: Int? = nil) throws -> DecodedImage {
         guard let handle = tjInitDecompress() else {
             throw ImageError.decoderFailure(source: source, format: .jpeg, reason: "tjInitDecompress failed")
         }
@@ -27,6 +30,11 @@ extension ImageDecoder {
                 throw ImageError.truncated(source: source, format: .jpeg, reason: "data ends before the frame header")
             }
             try checkSize(width: Int(width), height: Int(height), source: source)
+            if let minimumShortSide, minimumShortSide > 0, Int(min(width, height)) >= 2 * minimumShortSide {
+                let short = Int(min(width, height))
+                let d = [8, 4, 2].first { (short + $0 - 1) / $0 >= minimumShortSide } ?? 1
+                (width, height) = (Int32((Int(width) + d - 1) / d), Int32((Int(height) + d - 1) / d))
+            }
             let pixelCount = Int(width) * Int(height)
             let flags = TJFLAG_STOPONWARNING
 
@@ -54,6 +62,21 @@ extension ImageDecoder {
                                                    detail: "TurboJPEG colour space \(colorspace)")
             }
         }
+    }
+
+    /// `image` as a baseline JPEG (4:2:0, `quality`), for tests that need large JPEG files.
+    static func encodeJPEG(_ image: DecodedImage, quality: Int32 = 95) -> Data? {
+        guard let handle = tjInitCompress() else { return nil }
+        defer { tjDestroy(handle) }
+        var buffer: UnsafeMutablePointer<UInt8>?
+        var size: UInt = 0
+        let status = image.pixels.withUnsafeBufferPointer {
+            tjCompress2(handle, $0.baseAddress, Int32(image.width), 0, Int32(image.height), Int32(TJPF_RGB.rawValue),
+                        &buffer, &size, Int32(TJSAMP_420.rawValue), quality, 0)
+        }
+        defer { tjFree(buffer) }
+        guard status == 0, let buffer else { return nil }
+        return Data(bytes: buffer, count: Int(size))
     }
 
     /// Pillow's reading of 4-channel JPEG samples: it unpacks them as `CMYK;I` (inverted, the

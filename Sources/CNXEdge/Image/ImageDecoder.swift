@@ -23,10 +23,13 @@ public enum ImageDecoder {
     /// Decodes `data`; `source` names it in errors (a path, a URL, "stdin").
     /// - Throws: ``ImageError``: `.empty`, `.notAnImage`, `.unsupportedFormat`, `.truncated`,
     ///   `.corrupt`, `.zeroSize`, `.tooLarge`, `.unsupportedLayout` or `.decoderFailure`.
-    public static func decode(_ data: Data, source: String) throws -> DecodedImage {
+    /// - Parameter minimumShortSide: for a JPEG at least twice this size (shorter side), decode at
+    ///   a reduced DCT scale that keeps the shorter side at least this long (faster; not Pillow's
+    ///   pixels: the README gives the measured difference). `nil`: full size, Pillow-exact.
+    public static func decode(_ data: Data, source: String, minimumShortSide: Int? = nil) throws -> DecodedImage {
         switch sniff(data) {
         case .empty: throw ImageError.empty(source: source)
-        case .jpeg: return try decodeJPEG(data, source: source)
+        case .jpeg: return try decodeJPEG(data, source: source, minimumShortSide: minimumShortSide)
         case .png: return try decodePNG(data, source: source)
         case .other(let name): throw ImageError.unsupportedFormat(source: source, format: name)
         case .unknown: throw ImageError.notAnImage(source: source)
@@ -36,7 +39,7 @@ public enum ImageDecoder {
     /// Reads and decodes the file at `path` (memory-mapped when possible).
     /// - Throws: ``ImageError/unreadable(source:reason:)`` when the file cannot be read, otherwise
     ///   as ``decode(_:source:)`` with `source` = `path`.
-    public static func decode(path: String) throws -> DecodedImage {
+    public static func decode(path: String, minimumShortSide: Int? = nil) throws -> DecodedImage {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ImageError.unreadable(source: path, reason: "no such file")
@@ -48,7 +51,7 @@ public enum ImageDecoder {
         } catch {
             throw ImageError.unreadable(source: path, reason: (error as NSError).localizedDescription)
         }
-        return try decode(data, source: path)
+        return try decode(data, source: path, minimumShortSide: minimumShortSide)
     }
 
     /// What the leading bytes say.

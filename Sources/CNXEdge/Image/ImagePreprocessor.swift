@@ -93,6 +93,10 @@ public struct ImagePreprocessor: Sendable, Equatable {
         self.lookup = lookup
     }
 
+    /// The shorter side a decoded image needs for this transform's resize to be a downscale:
+    /// `min(scaleHeight, scaleWidth)` (256 for 224); what a reduced-scale JPEG decode keeps.
+    public var minimumSourceShortSide: Int { min(scaleHeight, scaleWidth) }
+
     /// Number of floats in one output tensor, `3 * height * width`.
     public var tensorCount: Int { 3 * height * width }
 
