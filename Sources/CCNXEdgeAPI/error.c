@@ -1,17 +1,37 @@
 #include "cnx_edge_internal.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
-static _Thread_local char last_error[1024];
+// One buffer per thread through a pthread key rather than _Thread_local: SwiftPM compiles this
+// file without -fPIC on aarch64, where the local-exec TLS model it then picks cannot go into
+// libcnxedge.so. The buffer is made on a thread's first error and freed when the thread exits.
+enum { message_bytes = 1024 };
+static pthread_key_t key;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void make_key(void) { pthread_key_create(&key, free); }
 
 void cnx_internal_set_error(const char *message) {
+    pthread_once(&once, make_key);
+    char *buffer = pthread_getspecific(key);
+    if (!buffer) {
+        buffer = malloc(message_bytes);
+        if (!buffer) return;
+        pthread_setspecific(key, buffer);
+    }
     size_t n = strlen(message);
-    if (n >= sizeof last_error) n = sizeof last_error - 1;
-    memcpy(last_error, message, n);
-    last_error[n] = 0;
+    if (n >= message_bytes) n = message_bytes - 1;
+    memcpy(buffer, message, n);
+    buffer[n] = 0;
 }
 
-const char *cnx_last_error(void) { return last_error; }
+const char *cnx_last_error(void) {
+    pthread_once(&once, make_key);
+    const char *buffer = pthread_getspecific(key);
+    return buffer ? buffer : "";
+}
 
 const char *cnx_version(void) { return CNX_EDGE_VERSION; }
 

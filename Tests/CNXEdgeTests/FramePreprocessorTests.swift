@@ -175,6 +175,18 @@ struct FramePreprocessorTests {
         }
     }
 
+    /// Whether `fast` and `exact` have the same top-1, and the SQNR of `fast` against `exact` in dB.
+    static func compare(_ fast: [Float], _ exact: [Float]) -> (sameTop1: Bool, sqnr: Double) {
+        func best(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
+        var signal = 0.0, noise = 0.0
+        for i in exact.indices {
+            let e = Double(exact[i]), d = Double(fast[i]) - e
+            signal += e * e
+            noise += d * d
+        }
+        return (best(fast) == best(exact), 10 * log10(signal / max(noise, 1e-30)))
+    }
+
     /// `image` enlarged `factor` times by bilinear interpolation (a stand-in for a high-resolution
     /// camera frame of the same scene).
     static func upscaled(_ image: DecodedImage, by factor: Int) -> DecodedImage {
@@ -227,9 +239,9 @@ struct FramePreprocessorTests {
                     return (try session.logits(for: session.tensor(from: frame)),
                             try session.logits(for: session.preprocessor.tensor(from: format == .rgb8 ? cropped : frame.rgbImage())))
                 }
-                if fast.indices.max(by: { fast[$0] < fast[$1] }) == exact.indices.max(by: { exact[$0] < exact[$1] }) { agree[variant, default: 0] += 1 }
-                let noise = zip(fast, exact).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
-                sqnr[variant, default: []].append(10 * log10(exact.map { Double($0) * Double($0) }.reduce(0, +) / max(noise, 1e-30)))
+                let (same, db) = Self.compare(fast, exact)
+                if same { agree[variant, default: 0] += 1 }
+                sqnr[variant, default: []].append(db)
             }
         }
         for variant in variants {
@@ -264,9 +276,9 @@ struct FramePreprocessorTests {
             #expect(short >= need && (short < 2 * need || short == (min(big.width, big.height) + 7) / 8), "\(reduced.width)x\(reduced.height)")
             let exact = try session.logits(for: session.preprocessor.tensor(from: full))
             let fast = try session.logits(for: session.preprocessor.tensor(from: reduced))
-            if fast.indices.max(by: { fast[$0] < fast[$1] }) == exact.indices.max(by: { exact[$0] < exact[$1] }) { agree += 1 }
-            let noise = zip(fast, exact).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
-            sqnr.append(10 * log10(exact.map { Double($0) * Double($0) }.reduce(0, +) / max(noise, 1e-30)))
+            let (same, db) = Self.compare(fast, exact)
+            if same { agree += 1 }
+            sqnr.append(db)
         }
         sqnr.sort()
         print("reduced JPEG decode vs full: top-1 agreement \(agree)/\(files.count), logits SQNR median \(String(format: "%.1f", sqnr[sqnr.count / 2])) dB, min \(String(format: "%.1f", sqnr[0])) dB")

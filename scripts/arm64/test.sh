@@ -8,6 +8,10 @@
 # not run: the calibration-heavy suites would take hours):
 #   kernels   every C kernel against its integer or float64 reference, the Swift kernels
 #   ops       each fused op on every provider (swift, native, xnnpack) against the references
+#   embed     the camera-frame kernels against their float64 definition and across pixel formats,
+#             bad pixel buffers, and Classifier (labels, one model from 2 and 4 threads bit-identical),
+#             on the models in ARM64_EMBED_MODELS (default neoverse-n1; the frame kernels are plain C
+#             with no run-time dispatch, and the kernels under Classifier are the kernels group's)
 #   native    fp32 on the native and xnnpack providers against timm's logits and intermediates
 #             (../shared/reference), .cnx files, placement and tuning: Atto, Femto and Pico on the
 #             models in ARM64_ALL_SIZES_MODELS (default neoverse-n1), Atto alone on the others
@@ -32,11 +36,12 @@ QEMU="$(command -v qemu-aarch64-static)"
 [ -x "$BUNDLE" ] || { echo "no $BUNDLE: run scripts/arm64/build.sh tests first" >&2; exit 1; }
 
 MODELS="${ARM64_MODELS:-cortex-a53 neoverse-n1 max}"
-GROUPS_="${ARM64_GROUPS:-kernels ops native swift int8 cli}"
+GROUPS_="${ARM64_GROUPS:-kernels ops embed native swift int8 cli}"
 SWIFT_MODELS="${ARM64_SWIFT_MODELS:-neoverse-n1}"
 ALL_SIZES_MODELS="${ARM64_ALL_SIZES_MODELS:-neoverse-n1}"
 SWIFT_SIZES="${ARM64_SWIFT_SIZES:-atto}"
 CLI_MODELS="${ARM64_CLI_MODELS:-neoverse-n1}"
+EMBED_MODELS="${ARM64_EMBED_MODELS:-neoverse-n1}"
 export CNX_EDGE_TEST_EVAL_LIMIT="${CNX_EDGE_TEST_EVAL_LIMIT:-30}"
 
 filter() {
@@ -47,6 +52,7 @@ filter() {
         swift) echo 'ReferenceModelTests|CompiledModelTests' ;;
         int8) echo 'Int8FidelityTests/reducedProtocol' ;;
         cli) echo 'CLITests' ;;
+        embed) echo 'FramePreprocessorTests/(matchesDefinition|formats|badBuffers|smallFrames)|ClassifierTests' ;;
         *) echo "unknown group $1" >&2; exit 2 ;;
     esac
 }
@@ -67,6 +73,10 @@ for model in $MODELS; do
         fi
         if [ "$group" = cli ] && [[ " $CLI_MODELS " != *" $model "* ]]; then
             printf '%-12s skipped (run on %s: ARM64_CLI_MODELS)\n' "$group" "$CLI_MODELS" | tee -a "$summary"
+            continue
+        fi
+        if [ "$group" = embed ] && [[ " $EMBED_MODELS " != *" $model "* ]]; then
+            printf '%-12s skipped (run on %s: ARM64_EMBED_MODELS)\n' "$group" "$EMBED_MODELS" | tee -a "$summary"
             continue
         fi
         start=$(date +%s)

@@ -2,8 +2,10 @@
 # Makes the C API's libraries from SwiftPM's static archive of the CNXEdgeC target (product
 # cnxedge-static: every object of cnx-edge, ZIPFoundation and the C API), in STAGE:
 #   include/cnx_edge.h
-#   lib/libcnxedge.so   the Swift runtime linked in statically (-static-stdlib) and hidden; only the
-#                       cnx_* functions of the header exported (a version script made from it)
+#   lib/libcnxedge.so   the Swift runtime, libstdc++ and libgcc linked in statically and hidden; only
+#                       the cnx_* functions of the header exported (a version script made from it).
+#                       TurboJPEG and libpng stay shared: Debian's archives of them are not
+#                       position-independent, so they cannot go into a shared library
 #   lib/libcnxedge.a    one relocatable object (our objects + swiftrt.o, which registers Swift
 #                       metadata) and the Swift runtime's static archives, merged: a C program links
 #                       it with the system libraries cnx-edge-static.pc lists, no Swift needed
@@ -31,8 +33,12 @@ swift_libs=(-lFoundation -lFoundationEssentials -lFoundationInternationalization
             -l_FoundationCShims -l_FoundationCollections -lswiftDispatch -lswiftSynchronization -lswift_Concurrency
             -lswift_StringProcessing -lswift_RegexParser -lswiftGlibc -lswift_Builtin_float)
 c_libs=(-lXNNPACK -lpthreadpool -lcpuinfo -lturbojpeg -lpng16 -lz)
+# libstdc++ from its archive: a directory searched first that holds only that.
+mkdir "$work/static"
+ln -s "$(clang -print-file-name=libstdc++.a)" "$work/static/libstdc++.a"
 swiftc -emit-library -static-stdlib -o "$stage/lib/libcnxedge.so" -Xlinker -soname=libcnxedge.so \
-    -Xlinker --version-script="$work/cnx_edge.map" "$work"/objs/*.o -L"$static" "${swift_libs[@]}" "${c_libs[@]}" \
+    -Xlinker --version-script="$work/cnx_edge.map" "$work"/objs/*.o -L"$work/static" -L"$static" \
+    "${swift_libs[@]}" "${c_libs[@]}" -Xclang-linker -static-libgcc \
     2>&1 | grep -v "use of \`mktemp' is dangerous" || true
 [ -f "$stage/lib/libcnxedge.so" ] || { echo "linking libcnxedge.so failed" >&2; exit 1; }
 strip --strip-unneeded "$stage/lib/libcnxedge.so"

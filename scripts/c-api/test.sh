@@ -6,7 +6,8 @@
 #     (errors, the CLI's logits from tensors, top-1 from decoded RGB frames, no allocation per
 #     frame, two threads);
 #  3. examples/c/classify.c against the shared and against the static library, and
-#     examples/cpp/classify.cpp, built and run on two images.
+#     examples/cpp/classify.cpp, built and run on two images;
+#  4. examples/swift (a package depending on this one by path), built and run on the same images.
 # CNX_EDGE_TEST_EVAL_LIMIT: use only the first N eval images.
 set -euo pipefail
 prefix=$1
@@ -47,4 +48,13 @@ done
 "$work/classify-cpp" "$model" "${images[0]}"
 if "$work/classify-cpp" "$model" /nonexistent.jpg 2> "$work/cpp-error.txt"; then echo "FAIL: no error for a missing image" >&2; exit 1; fi
 grep -q "CNX_ERROR_IO" "$work/cpp-error.txt" || { echo "FAIL: C++ error: $(cat "$work/cpp-error.txt")" >&2; exit 1; }
+
+# The Swift example: a separate package, built as a user's application would be (its own .build).
+swift build -c release --package-path examples/swift > "$work/swift-example-build.txt" 2>&1 ||
+    { tail -20 "$work/swift-example-build.txt" >&2; echo "FAIL: examples/swift does not build" >&2; exit 1; }
+out=$(examples/swift/.build/release/classify "$model" "${images[0]}")
+echo "$out"
+echo "$out" | grep -q "int8 model, 224x224 input, 1000 classes" || { echo "FAIL: examples/swift" >&2; exit 1; }
+echo "$out" | grep -q "^frame: " || { echo "FAIL: examples/swift frame" >&2; exit 1; }
+echo "$out" | grep -q "JPEG hammerhead" || { echo "FAIL: examples/swift: hammerhead not first" >&2; exit 1; }
 echo "C API: all checks passed ($(du -h "$prefix/lib/libcnxedge.so" | cut -f1) shared library, $(du -h "$prefix/lib/libcnxedge.a" | cut -f1) static)"
