@@ -14,6 +14,9 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
     case corrupt(reason: String, offset: Int)
     /// The decoded graph is malformed.
     case invalidGraph(GraphError)
+    /// A float constant holds NaN or ±Inf (its checksum may well be valid: written by another tool):
+    /// `element` is its index in the stored layout, `offset` the file offset of that value.
+    case nonFiniteConstant(tensor: String, element: Int, value: Float, offset: Int)
 
     public var description: String {
         switch self {
@@ -28,6 +31,8 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
             "model file corrupt: checksum \(String(stored, radix: 16)), contents give \(String(computed, radix: 16))"
         case let .corrupt(reason, offset): "model file corrupt at byte \(offset): \(reason)"
         case let .invalidGraph(e): "model file holds an invalid graph: \(e)"
+        case let .nonFiniteConstant(tensor, element, value, offset):
+            "model file holds a non-finite constant: \(tensor) element \(element) is \(value) (byte \(offset))"
         }
     }
 }

@@ -65,7 +65,11 @@ extension ModelFileTables {
             }
             slots.append(v == ModelFileFormat.noTensor ? nil : TensorID(Int(v)))
         }
+        let epsilonAt = c.offset
         let epsilon = Float(bitPattern: try c.u32("epsilon"))
+        guard epsilon.isFinite, epsilon >= 0 else {
+            throw ModelFileError.corrupt(reason: "op kind \(code): epsilon \(epsilon) is not finite and non-negative", offset: epsilonAt)
+        }
         var parameters: [ModelFileFormat.OpParameter: TensorQuantization] = [:]
         for _ in 0..<Int(try c.u8("parameter count")) {
             let tagAt = c.offset

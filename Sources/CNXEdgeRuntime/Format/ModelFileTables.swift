@@ -91,8 +91,23 @@ package enum ModelFileTables {
               dataOffset % ModelFileFormat.alignment == 0, dataOffset <= weightsBytes - dataBytes else {
             throw ModelFileError.corrupt(reason: "constant \(name): \(dataBytes) bytes at \(dataOffset) do not fit its shape \(shape) as \(layout) or the weights section", offset: at)
         }
-        g.packedConstants[id] = PackedConstant(base: file.bytes.baseAddress! + weights + dataOffset,
-                                               floatCount: bytes / 4, layout: layout, owner: file)
+        let base = file.bytes.baseAddress! + weights + dataOffset
+        if type == .float32, let element = firstNonFinite(base.assumingMemoryBound(to: UInt32.self), count: bytes / 4) {
+            throw ModelFileError.nonFiniteConstant(tensor: name, element: element,
+                                                   value: Float(bitPattern: base.load(fromByteOffset: 4 * element, as: UInt32.self)),
+                                                   offset: weights + dataOffset + 4 * element)
+        }
+        g.packedConstants[id] = PackedConstant(base: base, floatCount: bytes / 4, layout: layout, owner: file)
+    }
+
+    /// The index of the first NaN or ±Inf among `count` float32 bit patterns, else nil. One pass
+    /// of a max over the magnitude bits (vectorises), a second only when something is found.
+    static func firstNonFinite(_ values: UnsafePointer<UInt32>, count: Int) -> Int? {
+        let exponent: UInt32 = 0x7F80_0000
+        var largest: UInt32 = 0
+        for i in 0..<count { largest = max(largest, values[i] & 0x7FFF_FFFF) }
+        guard largest >= exponent else { return nil }
+        return (0..<count).first { values[$0] & 0x7FFF_FFFF >= exponent }
     }
 
     /// Reads a scale f32 and a zero point i32, both validated.
