@@ -7,7 +7,7 @@ RELEASE_BIN = .build/release/cnx-edge
 # networks. -enable-testing keeps @testable imports working in release.
 TEST_FLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: bootstrap build bench test test-c-api dist-build install dist clean arm64-env test-arm64 test-arm64-ci dist-arm64
+.PHONY: bootstrap build bench test test-c-api dist-build install dist clean arm64-env test-arm64 test-arm64-ci dist-arm64 fuzz
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -35,6 +35,14 @@ endif
 test-c-api:
 	$(MAKE) install PREFIX=$(CURDIR)/.build-c/prefix
 	scripts/c-api/test.sh $(CURDIR)/.build-c/prefix
+
+# libFuzzer targets (Fuzz/, its own package), built with AddressSanitizer and LeakSanitizer:
+# `make fuzz TARGET=cnx SECONDS=1800`. TARGET: safetensors pytorch cnx numpy jpeg png, or all.
+# Corpora and findings in .build-fuzz/ (see Fuzz/run.sh).
+TARGET ?= all
+SECONDS ?= 60
+fuzz: bootstrap
+	Fuzz/run.sh $(TARGET) $(SECONDS)
 
 # The distribution build (.build-dist): the Swift runtime linked statically (--static-swift-stdlib),
 # so nothing of Swift is needed where it runs, and so are TurboJPEG, libpng, zlib, libstdc++ and

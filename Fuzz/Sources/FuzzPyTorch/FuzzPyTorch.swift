@@ -1,0 +1,15 @@
+import CNXEdge
+import FuzzSupport
+
+/// PyTorch zip checkpoint bytes (zip directory, pickle, storages) -> tensors -> ConvNeXt V2
+/// weights -> compiled at 32x32 -> one inference on every provider.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    do {
+        let weights = try ConvNeXtV2Weights(archive: PyTorchCheckpoint.parse(Fuzz.data(start, count)))
+        Fuzz.compileAndRun(weights)
+    } catch {
+        _ = "\(error)"
+    }
+    return 0
+}
