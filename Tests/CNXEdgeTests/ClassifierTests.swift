@@ -148,4 +148,67 @@ struct ClassifierTests {
             }
         }
     }
+
+    /// Counts mismatches against one thread's logits (a lock-free tally would be a race itself).
+    final class Tally: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var runs = 0, mismatches = 0, errors: [String] = []
+        func add(runs r: Int, mismatches m: Int, error: String?) {
+            lock.lock(); runs += r; mismatches += m; if let error { errors.append(error) }; lock.unlock()
+        }
+    }
+
+    @Test("stress: 4 threads x 500 inferences on one model, fp32 and int8 Atto, 1 and 2 worker threads: every result bit-identical to one thread",
+          arguments: [1, 2])
+    func stress(workers: Int) throws {
+        let weights = ConvNeXtV2Weights.synthetic(config: ModelConfig(.atto), seed: 21)
+        for graph in [try Compiler.compile(weights, height: 32, width: 32),
+                      try ModelFileInt8Tests.int8Graph(weights, height: 32, width: 32, images: 2)] {
+            let classifier = try Classifier(graph: graph, options: .init(threads: workers))
+            let inputs = (0..<7).map { Self.input(32, 32, seed: UInt64(60 + $0)) }
+            let single = try inputs.map { try classifier.logits(for: $0) }
+            let tally = Tally()
+            // Threads 0 and 1 own a session each; threads 2 and 3 borrow from the pool per call.
+            DispatchQueue.concurrentPerform(iterations: 4) { t in
+                var mismatches = 0
+                do {
+                    let session = t < 2 ? try classifier.makeSession() : nil
+                    for n in 0..<500 {
+                        let k = (n * 3 + t) % inputs.count
+                        let logits: [Float]
+                        if let session { logits = try session.logits(for: inputs[k]) } else { logits = try classifier.logits(for: inputs[k]) }
+                        if logits != single[k] { mismatches += 1 }
+                    }
+                    tally.add(runs: 500, mismatches: mismatches, error: nil)
+                } catch {
+                    tally.add(runs: 0, mismatches: 0, error: "\(error)")
+                }
+            }
+            #expect(tally.errors.isEmpty, "\(tally.errors)")
+            #expect(tally.runs == 2000)
+            #expect(tally.mismatches == 0, "\(graph.precisionName), \(workers) workers: \(tally.mismatches) of 2000 differ")
+        }
+    }
+
+    @Test("a Classifier is freed when its last reference goes: after pooled calls, and after its own sessions go (the soak found a cycle)")
+    func freed() throws {
+        let graph = try Compiler.compile(ModelFileNumericsTests.tinyWeights, height: 32, width: 32)
+        weak var pooledOnly: Classifier?
+        weak var withSession: Classifier?
+        var session: ClassifierSession?
+        do {
+            let a = try Classifier(graph: graph)
+            _ = try a.logits(for: Self.input(32, 32))
+            pooledOnly = a
+            let b = try Classifier(graph: graph)
+            session = try b.makeSession()
+            _ = try session?.logits(for: Self.input(32, 32))
+            withSession = b
+        }
+        #expect(pooledOnly == nil, "a classifier used through its pool is never freed")
+        #expect(withSession != nil, "a session keeps its classifier alive")
+        #expect(try session?.logits(for: Self.input(32, 32)).count == 10)
+        session = nil
+        #expect(withSession == nil, "a classifier whose session is gone is never freed")
+    }
 }

@@ -119,8 +119,11 @@ struct ModelFileNumericsTests {
     func firstNonFiniteScan() {
         for count in [1, 7, 8, 9, 31, 64, 1001] {
             // Finite values up to the largest, both signs, subnormals and zeros.
-            let finite: [Float] = (0..<count).map { i in
-                [Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude, .leastNonzeroMagnitude, -0.0, 1][i % 5] * Float(i % 3 == 0 ? 1 : 0.5)
+            let pattern: [Float] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -0.0, 1]
+            var finite: [Float] = []
+            for i in 0..<count {
+                let scale: Float = i % 3 == 0 ? 1 : 0.5
+                finite.append(pattern[i % 5] * scale)
             }
             let bits = finite.map(\.bitPattern)
             #expect(bits.withUnsafeBufferPointer { ModelFileTables.firstNonFinite($0.baseAddress!, count: count) } == nil)
@@ -133,5 +136,57 @@ struct ModelFileNumericsTests {
                 }
             }
         }
+    }
+}
+
+/// Inputs the fuzz targets (Fuzz/) found crashing, kept as files in Fixtures/fuzz/ and named by
+/// what they broke; each must now give a typed error or a model that runs, on every provider.
+@Suite("Fuzzer findings, replayed")
+struct FuzzFindingTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz")
+
+    static func files(_ suffix: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(suffix) }.sorted()
+    }
+
+    @Test(".cnx reproducers: decoded with the checksum skipped, as the fuzz target does, then prepared and run everywhere",
+          arguments: files(".cnx"))
+    func cnx(_ name: String) throws {
+        let data = try Data(contentsOf: Self.directory.appendingPathComponent(name))
+        let expected: [String: String] = ["cnx-layout-conflict.cnx": "by one op and as"]
+        do {
+            let graph = try data.withUnsafeBytes { try ModelFile.decode(MappedFile(copying: $0), checksum: .skip) }
+            #expect(expected[name] == nil, "\(name) decodes; expected an error containing \(expected[name] ?? "")")
+            for backend in BackendChoice.allCases.filter(\.isAvailable) {
+                let model = try CompiledModel(graph: graph, backend: backend.makeBackend())
+                if graph.inputHeight * graph.inputWidth <= 64 * 64 {
+                    _ = try model.predict([Float](repeating: 0.5, count: 3 * graph.inputHeight * graph.inputWidth))
+                }
+            }
+        } catch let error as ModelFileError {
+            if let text = expected[name] { #expect("\(error)".contains(text), "\(name): \(error)") }
+        }
+    }
+
+    @Test("a constant an op reads, listed without data: the graph verifier's typed error")
+    func unstoredConstant() throws {
+        let good = try ModelFileWriter.encode(try Compiler.compile(ModelFileNumericsTests.tinyWeights, height: 32, width: 32))
+        let records = ModelFileInt8Tests.records(good)
+        var refused = 0
+        // Each constant record with data: set its data byte count (the record's last 8 bytes) to 0.
+        for (i, start) in records.tensors.enumerated() where i + 1 < records.tensors.count {
+            let end = records.tensors[i + 1]
+            guard good[start] == 2, good[(end - 8)..<end].contains(where: { $0 != 0 }) else { continue }  // constants with data
+            var bad = good
+            for k in (end - 8)..<end { bad[k] = 0 }
+            #expect {
+                try ModelFileTests.load(ModelFileTests.resealed(bad))
+            } throws: { error in
+                guard case let .invalidGraph(e) = error as? ModelFileError else { return false }
+                return "\(e)".contains("has no values")
+            }
+            refused += 1
+        }
+        #expect(refused >= 20)
     }
 }

@@ -147,7 +147,7 @@ public final class Classifier: @unchecked Sendable {
         storedPlacement = path.flatMap { options.backend.storedPlacement(beside: $0, Self.executionOptions(options)).0 }
         // Prepare one session now: errors (an op a provider cannot run) surface at open, not at
         // the first image, and the first inference does not pay for preparation.
-        idle.append(try ClassifierSession(self))
+        idle.append(try ClassifierSession(self, pooled: true))
     }
 
     static func executionOptions(_ o: Options) -> ExecutionOptions { ExecutionOptions(threads: o.threads, isa: o.isa) }
@@ -161,12 +161,13 @@ public final class Classifier: @unchecked Sendable {
     /// - Throws: ``ExecutionError`` if a provider cannot prepare an op.
     public func makeSession() throws -> ClassifierSession { try ClassifierSession(self) }
 
-    /// Runs `body` with a session from the pool (made if none is free), then returns it.
+    /// Runs `body` with a session from the pool (made if none is free), then returns it. The
+    /// session belongs to the pool: do not keep it beyond `body`.
     public func withSession<R>(_ body: (ClassifierSession) throws -> R) throws -> R {
         lock.lock()
         let pooled = idle.popLast()
         lock.unlock()
-        let session = try pooled ?? ClassifierSession(self)
+        let session = try pooled ?? ClassifierSession(self, pooled: true)
         defer {
             lock.lock()
             idle.append(session)

@@ -11,7 +11,11 @@ import Foundation
 /// ``classify(_:into:)`` and ``logits(_:into:)`` allocate nothing.
 public final class ClassifierSession {
     /// The classifier whose model this session runs.
-    public let classifier: Classifier
+    public unowned let classifier: Classifier
+    /// Keeps ``classifier`` alive for a session made with ``Classifier/makeSession()``; `nil` for
+    /// the classifier's own pooled sessions, which it holds (a strong reference back would be a
+    /// cycle, and no classifier would ever be freed).
+    private let owner: Classifier?
     let model: CompiledModel
     /// The exact eval transform for files and decoded images.
     public let preprocessor: ImagePreprocessor
@@ -20,8 +24,9 @@ public final class ClassifierSession {
     private let input: UnsafeMutableBufferPointer<Float>
     private let logits: UnsafeMutableBufferPointer<Float>
 
-    init(_ classifier: Classifier) throws {
+    init(_ classifier: Classifier, pooled: Bool = false) throws {
         self.classifier = classifier
+        owner = pooled ? nil : classifier
         model = try CompiledModel(graph: classifier.graph, backend: classifier.makeBackend())
         preprocessor = ImagePreprocessor(height: classifier.inputHeight, width: classifier.inputWidth)
         frames = FramePreprocessor(preprocessor, colorSpace: classifier.options.colorSpace)

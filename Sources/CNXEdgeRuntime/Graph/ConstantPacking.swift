@@ -10,6 +10,25 @@ public enum ConstantPacking {
     /// its float bias and weight scales ``ConstantLayout/bias16``.
     public static func layouts(_ graph: Graph) -> [TensorID: ConstantLayout] {
         var layouts: [TensorID: ConstantLayout] = [:]
+        visitLayouts(graph) { layouts[$0] = $1 }
+        return layouts
+    }
+
+    /// The first constant of `graph` that two of its reads want in different layouts (a graph
+    /// from a file can say anything; a compiled one never shares a constant that way), if any.
+    public static func layoutConflict(_ graph: Graph) -> (TensorID, ConstantLayout, ConstantLayout)? {
+        var layouts: [TensorID: ConstantLayout] = [:]
+        var conflict: (TensorID, ConstantLayout, ConstantLayout)?
+        visitLayouts(graph) { t, layout in
+            if let other = layouts[t], other != layout, conflict == nil { conflict = (t, other, layout) }
+            layouts[t] = layout
+        }
+        return conflict
+    }
+
+    /// Calls `assign` with each constant every op of `graph` reads and the layout it reads it in.
+    private static func visitLayouts(_ graph: Graph, _ assign: @escaping (TensorID, ConstantLayout) -> Void) {
+        let layouts = LayoutSink(assign)
         func norm(_ n: LayerNormAffine) { for t in n.constants { layouts[t] = .raw } }
         func conv(_ weight: TensorID, _ bias: TensorID, _ storage: WeightStorage) {
             switch storage {
@@ -49,7 +68,16 @@ public enum ConstantPacking {
                 if let steps = p.outputSteps { layouts[steps] = .raw }
             }
         }
-        return layouts
+    }
+
+    /// `layouts[t] = layout` forwarded to a closure, so the table above reads as assignments.
+    private struct LayoutSink {
+        let assign: (TensorID, ConstantLayout) -> Void
+        init(_ assign: @escaping (TensorID, ConstantLayout) -> Void) { self.assign = assign }
+        subscript(_ t: TensorID) -> ConstantLayout? {
+            get { nil }
+            nonmutating set { if let newValue { assign(t, newValue) } }
+        }
     }
 
     /// `values` (row-major float32 in `shape`) rearranged into a float `layout`;
