@@ -43,6 +43,8 @@ SWIFT_SIZES="${ARM64_SWIFT_SIZES:-atto}"
 CLI_MODELS="${ARM64_CLI_MODELS:-neoverse-n1}"
 EMBED_MODELS="${ARM64_EMBED_MODELS:-neoverse-n1}"
 export CNX_EDGE_TEST_EVAL_LIMIT="${CNX_EDGE_TEST_EVAL_LIMIT:-30}"
+# ClassifierTests/stress: 4 threads x this many inferences (500 on the host).
+export CNX_EDGE_TEST_STRESS_RUNS="${CNX_EDGE_TEST_STRESS_RUNS:-20}"
 
 filter() {
     case "$1" in
