@@ -5,11 +5,6 @@ import FuzzSupport
 /// weights -> compiled at 32x32 -> one inference on every provider.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-    do {
-        let weights = try ConvNeXtV2Weights(archive: PyTorchCheckpoint.parse(Fuzz.data(start, count)))
-        Fuzz.compileAndRun(weights)
-    } catch {
-        _ = "\(error)"
-    }
+    Fuzz.checkpoint(start, count, parse: PyTorchCheckpoint.parse)
     return 0
 }

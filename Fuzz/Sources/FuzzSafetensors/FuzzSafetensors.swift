@@ -5,11 +5,6 @@ import FuzzSupport
 /// every provider.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-    do {
-        let weights = try ConvNeXtV2Weights(archive: SafeTensors.parse(Fuzz.data(start, count)))
-        Fuzz.compileAndRun(weights)
-    } catch {
-        _ = "\(error)"
-    }
+    Fuzz.checkpoint(start, count, parse: SafeTensors.parse)
     return 0
 }

@@ -31,9 +31,11 @@ public enum Fuzz {
         }
     }
 
-    /// Compiles checkpoint weights at 32x32 and runs them everywhere.
-    public static func compileAndRun(_ weights: ConvNeXtV2Weights) {
+    /// Checkpoint bytes read by `parse`, then ConvNeXt V2 weights, compiled at 32x32 and run
+    /// everywhere.
+    public static func checkpoint(_ start: UnsafeRawPointer, _ count: Int, parse: (Data) throws -> TensorArchive) {
         do {
+            let weights = try ConvNeXtV2Weights(archive: parse(data(start, count)))
             runEverywhere(try Compiler.compile(weights, height: 32, width: 32))
         } catch {
             _ = "\(error)"
