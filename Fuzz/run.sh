@@ -27,7 +27,10 @@ case $target in
 esac
 
 bin=$work/build/release/$exe
-if [ ! -x "$bin" ] || [ -n "${FUZZ_REBUILD:-}" ]; then
+# FUZZ_REBUILD=1 builds from clean: an incremental rebuild after the main package changed left the
+# library's code without coverage counters (45,643 counters from clean, 10,963 after it).
+[ -n "${FUZZ_REBUILD:-}" ] && rm -rf "$work/build"
+if [ ! -x "$bin" ]; then
     swift build -c release --package-path Fuzz --scratch-path "$work/build" --sanitize=fuzzer --sanitize=address \
         -Xswiftc -parse-as-library $(scripts/swift-cpu-flags.sh) 2>&1 | grep -vE "warning: Cannot export local symbol|^\[" || true
     [ -x "$bin" ] || { echo "fuzz build failed" >&2; exit 1; }
