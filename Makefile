@@ -7,7 +7,7 @@ RELEASE_BIN = .build/release/cnx-edge
 # networks. -enable-testing keeps @testable imports working in release.
 TEST_FLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: bootstrap build bench test test-c-api dist-build install dist clean arm64-env test-arm64 test-arm64-ci dist-arm64 fuzz
+.PHONY: bootstrap build bench test test-c-api dist-build install dist clean arm64-env test-arm64 test-arm64-ci dist-arm64 fuzz fuzz-smoke test-sanitize
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -39,10 +39,22 @@ test-c-api:
 # libFuzzer targets (Fuzz/, its own package), built with AddressSanitizer and LeakSanitizer:
 # `make fuzz TARGET=cnx SECONDS=1800`. TARGET: safetensors pytorch cnx numpy jpeg png, or all.
 # Corpora and findings in .build-fuzz/ (see Fuzz/run.sh).
+# `make fuzz-smoke`: every target for 20 s (what CI runs on each submission).
 TARGET ?= all
 SECONDS ?= 60
-fuzz: bootstrap
+fuzz:
+	@scripts/bootstrap.sh fuzz
 	Fuzz/run.sh $(TARGET) $(SECONDS)
+
+fuzz-smoke:
+	@scripts/bootstrap.sh fuzz
+	Fuzz/run.sh all 20
+
+# AddressSanitizer + UndefinedBehaviorSanitizer (C) over the kernel, loader, file-format and parity
+# tests, ThreadSanitizer over the threading tests (scripts/sanitize/run.sh; SANITIZE=asan or tsan
+# for one). Each in its own scratch directory, .build-asan and .build-tsan.
+test-sanitize: bootstrap
+	scripts/sanitize/run.sh
 
 # The distribution build (.build-dist): the Swift runtime linked statically (--static-swift-stdlib),
 # so nothing of Swift is needed where it runs, and so are TurboJPEG, libpng, zlib, libstdc++ and

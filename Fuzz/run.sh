@@ -4,6 +4,8 @@
 # cnx-edge compile), one process (FUZZ_JOBS=N: N in parallel). Findings go to .build-fuzz/findings/TARGET/;
 # the last line is the summary: executions, coverage (edges), corpus size, findings.
 #   Fuzz/run.sh TARGET SECONDS       TARGET: safetensors pytorch cnx numpy jpeg png, or all
+# FUZZ_RUNS=N also stops after N executions (whichever comes first: the campaign is
+# `FUZZ_RUNS=1000000 Fuzz/run.sh all 1800`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,8 +15,9 @@ jobs=${FUZZ_JOBS:-1}
 work=$root/.build-fuzz
 all="safetensors pytorch cnx numpy jpeg png"
 if [ "$target" = all ]; then
-    for t in $all; do "$0" "$t" "$seconds"; done
-    exit 0
+    failed=0
+    for t in $all; do "$0" "$t" "$seconds" || failed=1; done
+    exit $failed
 fi
 case $target in
     safetensors) exe=FuzzSafetensors max=65536 ;;
@@ -61,7 +64,9 @@ mkdir -p "$findings"
 extra=()
 [ -f "Fuzz/dict/$target.dict" ] && extra+=(-dict="Fuzz/dict/$target.dict")
 [ "$jobs" -gt 1 ] && extra+=(-jobs="$jobs" -workers="$jobs")
+[ -n "${FUZZ_RUNS:-}" ] && extra+=(-runs="$FUZZ_RUNS")
 log=$work/$target.log
+start=$(date +%s)
 set +e
 "$bin" "$corpus" "${extra[@]}" -max_len=$max -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$findings/" > "$log" 2>&1
@@ -71,7 +76,8 @@ set -e
 runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 cov=$(grep -oE 'cov: [0-9]+' "$log" | awk '{print $2}' | sort -n | tail -1)
 found=$(find "$findings" -type f | wc -l)
-echo "$target: $runs executions in ${seconds}s, coverage ${cov:-0} edges, corpus $(ls "$corpus" | wc -l) inputs, findings $found (exit $status; log $log)"
+elapsed=$(( $(date +%s) - start ))
+echo "$target: $runs executions in ${elapsed}s (limit ${seconds}s), coverage ${cov:-0} edges, corpus $(ls "$corpus" | wc -l) inputs, findings $found (exit $status; log $log)"
 if [ "$status" -ne 0 ] || [ "$found" -ne 0 ]; then
     grep -E 'ERROR|Fatal error|SUMMARY|==[0-9]+==' "$log" | head -20 >&2
     exit 1

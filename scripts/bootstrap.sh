@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cnx-edge builds against; does nothing if they are already there.
 # Safe to run any number of times. Needs root (or sudo) only when something is missing.
+# `bootstrap.sh fuzz` adds what the fuzz targets' seed script needs (python3, numpy).
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,7 @@ packages=(
   libcpuinfo-dev      # CPU feature detection for kernel selection
   pkg-config          # the C API's tests and examples build against cnx-edge.pc
 )
+[ "${1:-}" = fuzz ] && packages+=(python3 python3-numpy)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -28,8 +28,9 @@ static inline CNX_QAVX2 __attribute__((always_inline)) void store_row(
         case cnx_qu8_epilogue_f32:
         case cnx_qu8_epilogue_f32_residual: {
             float* out = p->output_f32 + offset;
-            const float* res = p->residual + offset;
             const bool add = p->epilogue == cnx_qu8_epilogue_f32_residual;
+            // Only a residual epilogue has a residual (NULL + offset is undefined: UBSan).
+            const float* res = add ? p->residual + offset : out;
             if (full) _mm256_storeu_ps(out, add ? _mm256_add_ps(_mm256_loadu_ps(res), y) : y);
             else _mm256_maskstore_ps(out, m, add ? _mm256_add_ps(_mm256_maskload_ps(res, m), y) : y);
             break;

@@ -115,8 +115,15 @@ public final class CompiledModel: @unchecked Sendable {
     /// Checks `input`, hands `ops` the buffers of one run, and returns the logits it left.
     private func run(_ input: [Float], _ ops: (ExecutionBuffers) -> Void) throws -> [Float] {
         try input.withUnsafeBufferPointer { p in
-            let out = try run(p, ops)
-            return Array(UnsafeBufferPointer(start: out, count: graph.classCount))
+            let out = try run(p, ops), n = graph.classCount
+            // Not `Array(UnsafeBufferPointer(start: out, count: n))`: where the caller drops the
+            // result (`_ = try model.predict(x)`, a warm-up), Swift 6.3 -O inlined that copy and
+            // released the new array before its memcpy, writing 4 KB into freed memory
+            // (AddressSanitizer, `make test-sanitize`, in Tuner.tune). This form copies first.
+            return [Float](unsafeUninitializedCapacity: n) { buffer, count in
+                buffer.baseAddress!.initialize(from: out, count: n)
+                count = n
+            }
         }
     }
 
