@@ -34,7 +34,7 @@ void cnx_f32_pwconv_parallel(pthreadpool_t pool, cnx_isa isa, const cnx_f32_pwco
     pwconv_context ctx = {table, params, rows, panels};
     // No PTHREADPOOL_FLAG_DISABLE_DENORMALS: the one-thread path runs without it, and results
     // must not depend on the thread count.
-    pthreadpool_parallelize_2d_tile_2d(pool, pwconv_task, &ctx, rows, panels, tile_r, tile_q, 0);
+    cnx_parallelize_2d_tile_2d(pool, pwconv_task, &ctx, rows, panels, tile_r, tile_q);
 #else
     (void)pool;
     (void)pwconv_task;
@@ -58,7 +58,7 @@ void cnx_f32_dwconv7x7_ln_parallel(pthreadpool_t pool, cnx_isa isa, const cnx_f3
     const cnx_kernel_table* table = cnx_kernels_table(isa);
 #if CNX_HAVE_PTHREADPOOL
     dwconv_context ctx = {table, params, isa};
-    pthreadpool_parallelize_1d_tile_1d(pool, dwconv_task, &ctx, params->height, 1, 0);
+    cnx_parallelize_1d_tile_1d(pool, dwconv_task, &ctx, params->height, 1);
 #else
     (void)pool;
     (void)dwconv_task;

@@ -151,13 +151,13 @@ void cnx_qu8_pwconv_parallel(pthreadpool_t pool, cnx_isa isa, const cnx_qu8_pwco
     const size_t row_tiles = (rows + mr - 1) / mr;
     qpwconv_context ctx = {t, params, rows, row_tiles, target, panels};
     if (row_tiles >= target) {
-        pthreadpool_parallelize_1d(pool, qpwconv_row_task, &ctx, target, 0);
+        cnx_parallelize_1d(pool, qpwconv_row_task, &ctx, target);
         return;
     }
     const size_t column_tasks = (target + row_tiles - 1) / row_tiles;
     size_t tile_q = (panels + column_tasks - 1) / column_tasks;
     tile_q = (tile_q + 1) & ~(size_t)1;
-    pthreadpool_parallelize_2d_tile_2d(pool, qpwconv_task, &ctx, rows, panels, mr, tile_q, 0);
+    cnx_parallelize_2d_tile_2d(pool, qpwconv_task, &ctx, rows, panels, mr, tile_q);
 #else
     (void)pool;
     (void)qpwconv_task;

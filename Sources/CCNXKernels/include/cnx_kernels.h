@@ -31,6 +31,17 @@ typedef struct pthreadpool* pthreadpool_t;
 extern "C" {
 #endif
 
+#if CNX_HAVE_PTHREADPOOL
+/// `pthreadpool_parallelize_*` (flags 0) as the runtime calls it (threads.c): the same call,
+/// except in a ThreadSanitizer build, where it also tells TSan that the tasks happen after the
+/// caller's writes before the call and before its reads after it (pthreadpool is not instrumented).
+void cnx_parallelize_1d(pthreadpool_t pool, pthreadpool_task_1d_t task, void* context, size_t range);
+void cnx_parallelize_1d_tile_1d(
+    pthreadpool_t pool, pthreadpool_task_1d_tile_1d_t task, void* context, size_t range, size_t tile);
+void cnx_parallelize_2d_tile_2d(pthreadpool_t pool, pthreadpool_task_2d_tile_2d_t task, void* context,
+                                size_t range_i, size_t range_j, size_t tile_i, size_t tile_j);
+#endif
+
 /// Instruction sets a kernel can be built for.
 typedef enum cnx_isa {
     /// Portable C, any CPU.

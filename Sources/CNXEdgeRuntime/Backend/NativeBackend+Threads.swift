@@ -64,9 +64,9 @@ extension NativeBackend {
         withoutActuallyEscaping(body) { escapable in
             var task = escapable
             withUnsafeMutablePointer(to: &task) { context in
-                pthreadpool_parallelize_1d_tile_1d(pool, { context, start, count in
+                cnx_parallelize_1d_tile_1d(pool, { context, start, count in
                     context!.assumingMemoryBound(to: ((Range<Int>) -> Void).self).pointee(start..<(start + count))
-                }, context, count, tile, 0)
+                }, context, count, tile)
             }
         }
     }
