@@ -41,18 +41,16 @@ extension ImageDecoder {
             switch colorspace {
             case Int32(TJCS_RGB.rawValue), Int32(TJCS_YCbCr.rawValue), Int32(TJCS_GRAY.rawValue):
                 // Gray is replicated by libjpeg's gray-to-RGB conversion, matching convert("RGB").
-                var rgb = [UInt8](repeating: 0, count: pixelCount * 3)
-                let status = rgb.withUnsafeMutableBufferPointer {
-                    tjDecompress2(handle, base, size, $0.baseAddress, width, 0, height, Int32(TJPF_RGB.rawValue), flags)
+                let (rgb, status) = decoderOutput(pixelCount * 3) {
+                    tjDecompress2(handle, base, size, $0, width, 0, height, Int32(TJPF_RGB.rawValue), flags)
                 }
                 if status != 0 { throw jpegError(handle, source: source) }
                 return DecodedImage(width: Int(width), height: Int(height), pixels: rgb)
 
             case Int32(TJCS_CMYK.rawValue), Int32(TJCS_YCCK.rawValue):
                 // libjpeg converts YCCK to CMYK; the conversion to RGB is Pillow's.
-                var cmyk = [UInt8](repeating: 0, count: pixelCount * 4)
-                let status = cmyk.withUnsafeMutableBufferPointer {
-                    tjDecompress2(handle, base, size, $0.baseAddress, width, 0, height, Int32(TJPF_CMYK.rawValue), flags)
+                let (cmyk, status) = decoderOutput(pixelCount * 4) {
+                    tjDecompress2(handle, base, size, $0, width, 0, height, Int32(TJPF_CMYK.rawValue), flags)
                 }
                 if status != 0 { throw jpegError(handle, source: source) }
                 return DecodedImage(width: Int(width), height: Int(height), pixels: pillowRGB(fromInvertedCMYK: cmyk))

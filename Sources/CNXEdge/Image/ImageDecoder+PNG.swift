@@ -35,8 +35,7 @@ extension ImageDecoder {
                 throw ImageError.unsupportedLayout(source: source, format: .png,
                                                    detail: "\(channels) channels of \(d.bit_depth) bits after expansion")
             }
-            var stored = [UInt8](repeating: 0, count: height * d.row_bytes)
-            let status = stored.withUnsafeMutableBufferPointer { cnx_png_finish(decoder, $0.baseAddress) }
+            let (stored, status) = decoderOutput(height * d.row_bytes) { cnx_png_finish(decoder, $0) }
             if status != 0 { throw pngError(decoder, source: source) }
             let rgb = pillowRGB(fromPNGSamples: stored, pixelCount: width * height,
                                 channels: channels, sixteenBit: d.bit_depth == 16)
