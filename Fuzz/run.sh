@@ -30,13 +30,20 @@ case $target in
 esac
 
 bin=$work/build/release/$exe
-# FUZZ_REBUILD=1 builds from clean: an incremental rebuild after the main package changed left the
-# library's code without coverage counters (45,643 counters from clean, 10,963 after it).
+# FUZZ_REBUILD=1 builds from clean.
 [ -n "${FUZZ_REBUILD:-}" ] && rm -rf "$work/build"
 if [ ! -x "$bin" ]; then
+    # swiftc keeps only its last -sanitize= flag, and SwiftPM passes one per --sanitize in a Set's
+    # order, which changes from run to run: some builds had no coverage in the Swift code (only
+    # the C kernels' 10,966 counters), others no AddressSanitizer in it. The combined flag last
+    # gives the Swift code both; clang and the link take SwiftPM's two flags as they are.
     swift build -c release --package-path Fuzz --scratch-path "$work/build" --sanitize=fuzzer --sanitize=address \
-        -Xswiftc -parse-as-library $(scripts/swift-cpu-flags.sh) 2>&1 | grep -vE "warning: Cannot export local symbol|^\[" || true
+        -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library $(scripts/swift-cpu-flags.sh) 2>&1 | grep -vE "warning: Cannot export local symbol|^\[" || true
     [ -x "$bin" ] || { echo "fuzz build failed" >&2; exit 1; }
+    o=$(ls "$work"/build/*/release/CNXEdgeRuntime.build/*.o | head -1)
+    if ! readelf -S "$o" | grep -c __sancov_cntrs > /dev/null || ! nm "$o" | grep -c __asan > /dev/null; then
+        echo "fuzz build: $o lacks coverage counters or AddressSanitizer" >&2; exit 1
+    fi
 fi
 
 corpus=$work/corpus/$target
