@@ -50,7 +50,11 @@ corpus=$work/corpus/$target
 if [ ! -d "$corpus" ]; then
     seeds=$work/seeds
     if [ ! -d "$seeds" ]; then
-        python3 Fuzz/make-seeds.py "$seeds"
+        # The first python3 with numpy: the one on PATH (a pyenv one may lack Debian's python3-numpy),
+        # else Debian's.
+        py=python3
+        for p in python3 /usr/bin/python3; do "$p" -c 'import numpy' 2> /dev/null && { py=$p; break; }; done
+        "$py" Fuzz/make-seeds.py "$seeds"
         # .cnx seeds from the tiny checkpoint: fp32, int8, labels, a 64x32 input.
         cli=$(swift build -c release $(scripts/swift-cpu-flags.sh) --show-bin-path)/cnx-edge
         [ -x "$cli" ] || swift build -c release $(scripts/swift-cpu-flags.sh) --product cnx-edge > /dev/null
