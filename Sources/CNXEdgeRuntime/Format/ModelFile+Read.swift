@@ -48,10 +48,11 @@ public enum ModelFile {
         var graph = try ModelFileTables.decode(&cursor, weights: Int(weightsOffset), weightsBytes: Int(weightsBytes), file: file,
                                                    hasLabels: version >= 5)
         do { try graph.verify() } catch let e as GraphError { throw ModelFileError.invalidGraph(e) }
-        if let (t, first, second) = ConstantPacking.layoutConflict(graph) {
+        let reads = ConstantPacking.reads(graph)
+        if let (t, first, second) = reads.conflict {
             throw ModelFileError.corrupt(reason: "constant \(graph[t].name) is read as \(first) by one op and as \(second) by another", offset: Int(tablesOffset))
         }
-        let layouts = ConstantPacking.layouts(graph)
+        let layouts = reads.layouts
         for (t, c) in graph.packedConstants where layouts[t] != c.layout {
             throw ModelFileError.corrupt(reason: "constant \(graph[t].name) stored as \(c.layout), its op needs \(layouts[t].map { "\($0)" } ?? "nothing")", offset: Int(tablesOffset))
         }

@@ -8,27 +8,29 @@ public enum ConstantPacking {
     /// ``ConstantLayout/bias16`` where its start is computed per image) and its per-channel weight
     /// scales ``ConstantLayout/raw``; a weight-only int8 one's weight ``ConstantLayout/int8FloatPanels``,
     /// its float bias and weight scales ``ConstantLayout/bias16``.
-    public static func layouts(_ graph: Graph) -> [TensorID: ConstantLayout] {
-        var layouts: [TensorID: ConstantLayout] = [:]
-        visitLayouts(graph) { layouts[$0] = $1 }
-        return layouts
-    }
+    public static func layouts(_ graph: Graph) -> [TensorID: ConstantLayout] { reads(graph).layouts }
 
-    /// The first constant of `graph` that two of its reads want in different layouts (a graph
-    /// from a file can say anything; a compiled one never shares a constant that way), if any.
-    public static func layoutConflict(_ graph: Graph) -> (TensorID, ConstantLayout, ConstantLayout)? {
-        var layouts: [TensorID: ConstantLayout] = [:]
-        var conflict: (TensorID, ConstantLayout, ConstantLayout)?
-        visitLayouts(graph) { t, layout in
-            if let other = layouts[t], other != layout, conflict == nil { conflict = (t, other, layout) }
-            layouts[t] = layout
+    /// Every constant's layout as ``layouts(_:)`` gives it, and the first constant that two reads
+    /// want in different layouts (a graph from a file can say anything; a compiled one never
+    /// shares a constant that way), from one pass over the ops.
+    public struct Reads {
+        public private(set) var layouts: [TensorID: ConstantLayout] = [:]
+        public private(set) var conflict: (TensorID, ConstantLayout, ConstantLayout)?
+
+        /// Records a read of `t` in `newValue`, noting the first disagreement.
+        subscript(_ t: TensorID) -> ConstantLayout? {
+            get { layouts[t] }
+            set {
+                guard let newValue else { return }
+                if let other = layouts[t], other != newValue, conflict == nil { conflict = (t, other, newValue) }
+                layouts[t] = newValue
+            }
         }
-        return conflict
     }
 
-    /// Calls `assign` with each constant every op of `graph` reads and the layout it reads it in.
-    private static func visitLayouts(_ graph: Graph, _ assign: @escaping (TensorID, ConstantLayout) -> Void) {
-        let layouts = LayoutSink(assign)
+    /// The layout each constant of `graph` is read in by its ops (``Reads``).
+    public static func reads(_ graph: Graph) -> Reads {
+        var layouts = Reads()
         func norm(_ n: LayerNormAffine) { for t in n.constants { layouts[t] = .raw } }
         func conv(_ weight: TensorID, _ bias: TensorID, _ storage: WeightStorage) {
             switch storage {
@@ -68,16 +70,7 @@ public enum ConstantPacking {
                 if let steps = p.outputSteps { layouts[steps] = .raw }
             }
         }
-    }
-
-    /// `layouts[t] = layout` forwarded to a closure, so the table above reads as assignments.
-    private struct LayoutSink {
-        let assign: (TensorID, ConstantLayout) -> Void
-        init(_ assign: @escaping (TensorID, ConstantLayout) -> Void) { self.assign = assign }
-        subscript(_ t: TensorID) -> ConstantLayout? {
-            get { nil }
-            nonmutating set { if let newValue { assign(t, newValue) } }
-        }
+        return layouts
     }
 
     /// `values` (row-major float32 in `shape`) rearranged into a float `layout`;
